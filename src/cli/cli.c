@@ -1,0 +1,156 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "util/banned.h"
+
+struct cli_common cli_opts;
+
+struct poptOption cli_common_options[] = {
+	{ "workspace", 'w', POPT_ARG_STRING, &cli_opts.workspace, 0,
+	  "workspace directory (default: the one containing the current directory)", "DIR" },
+	{ "json", '\0', POPT_ARG_NONE, &cli_opts.json, 0, "print machine-readable JSON", NULL },
+	{ "quiet", 'q', POPT_ARG_NONE, &cli_opts.quiet, 0, "print only errors and results", NULL },
+	{ "verbose", 'v', POPT_ARG_NONE, &cli_opts.verbose, 0, "print more detail", NULL },
+	POPT_TABLEEND
+};
+
+poptContext cli_parse(int *status, const char *name, int argc, const char **argv,
+		      const struct poptOption *table, const char *args_help)
+{
+	poptContext ctx;
+	int rc;
+	char *ctxname = xasprintf("qga-forge %s", name);
+
+	ctx = poptGetContext(ctxname, argc, argv, table, 0);
+	free(ctxname);
+	if (args_help)
+		poptSetOtherOptionHelp(ctx, args_help);
+	while ((rc = poptGetNextOpt(ctx)) > 0)
+		;
+	if (rc < -1) {
+		fprintf(stderr, "qga-forge %s: %s: %s\n", name,
+			poptBadOption(ctx, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
+		fprintf(stderr, "try 'qga-forge %s --help'\n", name);
+		poptFreeContext(ctx);
+		*status = 2;
+		return NULL;
+	}
+	*status = 0;
+	return ctx;
+}
+
+const char **cli_args(poptContext ctx, int *count)
+{
+	const char **args = poptGetArgs(ctx);
+	int n = 0;
+	static const char *none[] = { NULL };
+
+	if (!args)
+		args = none;
+	while (args[n])
+		n++;
+	if (count)
+		*count = n;
+	return args;
+}
+
+int cli_fail(int code)
+{
+	fflush(stdout);
+	fprintf(stderr, "qga-forge: error: %s\n", error_last());
+	return error_exit_status(code ? code : ERR_GENERIC);
+}
+
+int cli_usage(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "qga-forge %s: ", name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\ntry 'qga-forge %s --help'\n", name);
+	return 2;
+}
+
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "qga-forge: warning: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli_opts.quiet)
+		return;
+	fflush(stdout);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_print_json(struct json_object *obj)
+{
+	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+					    JSON_C_TO_STRING_SPACED |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+int cli_finish(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "qga-forge: error: cannot write to standard output: %s\n",
+			strerror(errno));
+		return status ? status : 1;
+	}
+	return status;
+}
+
+const char *cli_datadir(void)
+{
+	static char *dir;
+	char *self, *cand;
+
+	if (dir)
+		return dir;
+	if (getenv("QGA_FORGE_DATADIR") && *getenv("QGA_FORGE_DATADIR"))
+		return dir = xstrdup(getenv("QGA_FORGE_DATADIR"));
+	self = fs_self_dir();
+	if (self) {
+		/* Installed: PREFIX/bin/qga-forge with PREFIX/share/qga-forge. */
+		cand = fs_path_join(self, "../share/qga-forge");
+		if (fs_is_dir(cand)) {
+			dir = fs_abspath(cand);
+			free(cand);
+			free(self);
+			return dir;
+		}
+		free(cand);
+		/* Run from the source tree: ./qga-forge beside templates/. */
+		cand = fs_path_join(self, "templates");
+		if (fs_is_dir(cand)) {
+			free(cand);
+			return dir = self;
+		}
+		free(cand);
+		free(self);
+	}
+	return dir = xstrdup(QGA_FORGE_DATADIR);
+}

@@ -1,0 +1,74 @@
+#ifndef QGA_FORGE_CLI_H
+#define QGA_FORGE_CLI_H
+
+/*
+ * The command-line layer: the only code that prints, parses options or
+ * chooses an exit status. Every subcommand is `int cmd_<name>(int argc,
+ * const char **argv)` in its own cmd_<name>.c, listed in main.c's table.
+ *
+ * Exit status: 0 success, 1 failure, 2 usage error.
+ */
+
+#include <popt.h>
+#include <stdbool.h>
+
+#include "util/util.h"
+
+struct cli_common {
+	const char *workspace; /* -w DIR */
+	int json;              /* --json */
+	int quiet;             /* -q */
+	int verbose;           /* -v */
+};
+
+extern struct cli_common cli_opts;
+extern struct poptOption cli_common_options[];
+
+#define CLI_COMMON_OPTIONS \
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_common_options, 0, "Common options:", NULL }
+
+/*
+ * Parse argv for command `name` with `table` (which must include
+ * CLI_COMMON_OPTIONS, POPT_AUTOHELP and end with POPT_TABLEEND).
+ * `args_help` describes the positional arguments for --help/usage.
+ * Returns a context whose leftover arguments are the positionals, or NULL
+ * after printing a usage error (*status set to 2) or help (*status 0).
+ */
+poptContext cli_parse(int *status, const char *name, int argc, const char **argv,
+		      const struct poptOption *table, const char *args_help);
+
+/* The positional arguments left in ctx, NULL-terminated (owned by ctx). */
+const char **cli_args(poptContext ctx, int *count);
+
+/* Print "qga-forge: error: <error_last()>" and return the exit status for `code`. */
+int cli_fail(int code);
+
+/* Print a usage error for `name` and return 2. */
+int cli_usage(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Progress/info line on stderr unless -q. */
+void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print a json-c object to stdout (pretty) followed by a newline. */
+struct json_object;
+void cli_print_json(struct json_object *obj);
+
+/* Check that stdout was written completely (git.c does the same). */
+int cli_finish(int status);
+
+/* The directory holding templates/ (installed share dir or the source tree). */
+const char *cli_datadir(void);
+
+/* main.c's table, for `help` and the --help walk. */
+struct cli_command {
+	const char *name;
+	int (*fn)(int argc, const char **argv);
+	unsigned flags;
+	const char *summary;
+};
+#define NEED_WORKSPACE 1u
+
+extern const struct cli_command cli_commands[];
+
+#endif

@@ -1,0 +1,828 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+#include "patchgen.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/banned.h"
+
+/* Wrap libgit2's last error once, with our context in front. */
+static int git_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int git_fail(int code, const char *fmt, ...)
+{
+	const git_error *e = git_error_last();
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	error_set(code, "%s: %s", b.ptr, e && e->message ? e->message : "libgit2 error");
+	buf_release(&b);
+	return code;
+}
+
+static void lib_init(void)
+{
+	static int done;
+
+	if (!done) {
+		git_libgit2_init();
+		done = 1;
+	}
+}
+
+static int open_repo(git_repository **out, const char *dir)
+{
+	lib_init();
+	if (git_repository_open_ext(out, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+		return git_fail(ERR_GENERIC, "cannot open the git repository in '%s'", dir);
+	return 0;
+}
+
+static void oid_hex(char out[41], const git_oid *oid)
+{
+	git_oid_tostr(out, 41, oid);
+}
+
+static int parse_oid(git_oid *out, const char *hex)
+{
+	if (!hex || strlen(hex) != 40 || git_oid_fromstr(out, hex) < 0)
+		return error_set(ERR_BUG, "'%s' is not a commit id", hex ? hex : "(null)");
+	return 0;
+}
+
+static int lookup_commit(git_commit **out, git_repository *repo, const char *hex)
+{
+	git_oid oid;
+
+	if (parse_oid(&oid, hex) < 0)
+		return ERR_BUG;
+	if (git_commit_lookup(out, repo, &oid) < 0)
+		return git_fail(ERR_NOTFOUND, "commit '%s' not found", hex);
+	return 0;
+}
+
+static int make_sig(git_signature **out, const struct patchgen_sig *sig)
+{
+	if (git_signature_new(out, sig->name, sig->email, (git_time_t)sig->when, 0) < 0)
+		return git_fail(ERR_INPUT, "invalid author '%s <%s>'", sig->name, sig->email);
+	return 0;
+}
+
+/*
+ * The baseline records tens of thousands of files. Hashing and compressing
+ * them is the cost of `init`, so it is spread over threads, each with its
+ * own repository handle (libgit2 objects are not shared across threads);
+ * the index is then filled in path order from the results.
+ */
+struct base_file {
+	char *path;       /* relative to the work tree */
+	struct stat st;
+	git_oid id;
+};
+
+struct base_list {
+	struct base_file *v;
+	size_t n, alloc;
+};
+
+struct base_pool {
+	const char *root;
+	struct base_list *list;
+	size_t next;
+	pthread_mutex_t lock;
+	int failed;
+	struct buf err;
+};
+
+static int scan(struct base_list *l, const char *root, const char *rel)
+{
+	char *dir = rel[0] ? fs_path_join(root, rel) : xstrdup(root);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int ret = 0;
+
+	if (!d) {
+		ret = error_set_errno(ERR_GENERIC, "cannot read directory '%s'", dir);
+		free(dir);
+		return ret;
+	}
+	while (!ret && (e = readdir(d))) {
+		char *r, *abs;
+		struct stat st;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    (!rel[0] && !strcmp(e->d_name, ".git")))
+			continue;
+		r = rel[0] ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
+		abs = fs_path_join(root, r);
+		if (lstat(abs, &st) < 0) {
+			ret = error_set_errno(ERR_GENERIC, "cannot read '%s'", abs);
+		} else if (S_ISDIR(st.st_mode)) {
+			char *sub = fs_path_join(abs, ".git");
+
+			/* A nested repository would be a submodule: record its files plainly. */
+			ret = scan(l, root, r);
+			free(sub);
+		} else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) {
+			if (l->n == l->alloc) {
+				l->alloc = l->alloc ? l->alloc * 2 : 1024;
+				l->v = xrealloc(l->v, l->alloc * sizeof(*l->v));
+			}
+			l->v[l->n].path = r;
+			l->v[l->n].st = st;
+			l->n++;
+			r = NULL;
+		}
+		free(r);
+		free(abs);
+	}
+	closedir(d);
+	free(dir);
+	return ret;
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp(((const struct base_file *)a)->path, ((const struct base_file *)b)->path);
+}
+
+static int hash_one(git_odb *odb, const char *root, struct base_file *f, struct buf *err)
+{
+	char *abs = fs_path_join(root, f->path);
+	int ret = 0;
+
+	if (S_ISLNK(f->st.st_mode)) {
+		char target[4096];
+		ssize_t n = readlink(abs, target, sizeof(target));
+
+		if (n < 0 || git_odb_write(&f->id, odb, target, (size_t)n, GIT_OBJECT_BLOB) < 0) {
+			buf_printf(err, "cannot record link '%s'", abs);
+			ret = -1;
+		}
+	} else {
+		int fd = open(abs, O_RDONLY | O_CLOEXEC);
+		size_t len = (size_t)f->st.st_size;
+		void *map = NULL;
+
+		if (fd < 0) {
+			buf_printf(err, "cannot read '%s': %s", abs, strerror(errno));
+			ret = -1;
+		} else {
+			if (len)
+				map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (len && map == MAP_FAILED) {
+				buf_printf(err, "cannot read '%s': %s", abs, strerror(errno));
+				ret = -1;
+			} else if (git_odb_write(&f->id, odb, len ? map : "", len, GIT_OBJECT_BLOB) < 0) {
+				const git_error *e = git_error_last();
+
+				buf_printf(err, "cannot store '%s': %s", abs, e ? e->message : "?");
+				ret = -1;
+			}
+			if (map && map != MAP_FAILED)
+				munmap(map, len);
+			close(fd);
+		}
+	}
+	free(abs);
+	return ret;
+}
+
+static void *hash_worker(void *arg)
+{
+	struct base_pool *p = arg;
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	struct buf err = BUF_INIT;
+
+	if (git_repository_open_ext(&repo, p->root, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 ||
+	    git_repository_odb(&odb, repo) < 0) {
+		buf_printf(&err, "cannot open the new repository in '%s'", p->root);
+		goto out;
+	}
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&p->lock);
+		i = p->failed ? p->list->n : p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (i >= p->list->n)
+			break;
+		if (hash_one(odb, p->root, &p->list->v[i], &err) < 0)
+			break;
+	}
+out:
+	if (err.len) {
+		pthread_mutex_lock(&p->lock);
+		if (!p->failed++)
+			buf_swap(&p->err, &err);
+		pthread_mutex_unlock(&p->lock);
+	}
+	buf_release(&err);
+	git_odb_free(odb);
+	git_repository_free(repo);
+	return NULL;
+}
+
+static int hash_all(const char *root, struct base_list *l)
+{
+	struct base_pool p = { root, l, 0, PTHREAD_MUTEX_INITIALIZER, 0, BUF_INIT };
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int nthreads = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (int)ncpu, i, started = 0;
+	pthread_t t[8];
+	int ret = 0;
+
+	for (i = 0; i < nthreads; i++)
+		if (pthread_create(&t[i], NULL, hash_worker, &p) == 0)
+			started++;
+	if (!started)
+		hash_worker(&p);
+	for (i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	if (p.failed)
+		ret = error_set(ERR_GENERIC, "%s", p.err.len ? p.err.ptr : "cannot record the files");
+	buf_release(&p.err);
+	return ret;
+}
+
+static int fill_index(git_index *idx, const struct base_list *l)
+{
+	size_t i;
+
+	if (git_index_clear(idx) < 0)
+		return git_fail(ERR_GENERIC, "cannot reset the index");
+	for (i = 0; i < l->n; i++) {
+		const struct base_file *f = &l->v[i];
+		git_index_entry e;
+
+		memset(&e, 0, sizeof(e));
+		e.ctime.seconds = (int32_t)f->st.st_ctim.tv_sec;
+		e.ctime.nanoseconds = (uint32_t)f->st.st_ctim.tv_nsec;
+		e.mtime.seconds = (int32_t)f->st.st_mtim.tv_sec;
+		e.mtime.nanoseconds = (uint32_t)f->st.st_mtim.tv_nsec;
+		e.dev = (uint32_t)f->st.st_dev;
+		e.ino = (uint32_t)f->st.st_ino;
+		e.uid = f->st.st_uid;
+		e.gid = f->st.st_gid;
+		e.file_size = (uint32_t)f->st.st_size;
+		e.mode = S_ISLNK(f->st.st_mode) ? GIT_FILEMODE_LINK
+			 : (f->st.st_mode & 0111) ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
+		e.id = f->id;
+		e.path = f->path;
+		if (git_index_add(idx, &e) < 0)
+			return git_fail(ERR_GENERIC, "cannot record '%s'", f->path);
+	}
+	return 0;
+}
+
+int patchgen_init_baseline(char out_hex[41], const char *dir, const struct patchgen_sig *sig,
+			   const char *message)
+{
+	git_repository *repo = NULL;
+	git_repository_init_options iopts = GIT_REPOSITORY_INIT_OPTIONS_INIT;
+	git_index *idx = NULL;
+	git_oid tree_oid, commit_oid;
+	git_tree *tree = NULL;
+	git_signature *s = NULL;
+	git_reference *ref = NULL;
+	struct base_list files = { NULL, 0, 0 };
+	char *gitdir = fs_path_join(dir, ".git");
+	size_t i;
+	int ret = 0;
+
+	lib_init();
+	if (fs_exists(gitdir)) {
+		ret = error_set(ERR_EXISTS, "'%s' is already a git repository", dir);
+		goto cleanup;
+	}
+	if ((ret = scan(&files, dir, "")) < 0)
+		goto cleanup;
+	qsort(files.v, files.n, sizeof(*files.v), cmp_path);
+	iopts.flags = GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
+	iopts.initial_head = PATCHGEN_FORGE;
+	if (git_repository_init_ext(&repo, dir, &iopts) < 0) {
+		ret = git_fail(ERR_GENERIC, "cannot create a git repository in '%s'", dir);
+		goto cleanup;
+	}
+	if ((ret = hash_all(dir, &files)) < 0)
+		goto cleanup;
+	if (git_repository_index(&idx, repo) < 0 || fill_index(idx, &files) < 0 ||
+	    git_index_write_tree(&tree_oid, idx) < 0) {
+		ret = git_fail(ERR_GENERIC, "cannot record the files of '%s'", dir);
+		goto cleanup;
+	}
+	if ((ret = make_sig(&s, sig)) < 0)
+		goto cleanup;
+	if (git_tree_lookup(&tree, repo, &tree_oid) < 0 ||
+	    git_commit_create(&commit_oid, repo, NULL, s, s, NULL, message, tree, 0, NULL) < 0 ||
+	    git_reference_create(&ref, repo, "refs/heads/" PATCHGEN_UPSTREAM, &commit_oid, 0,
+				 "qga-forge: baseline") < 0) {
+		ret = git_fail(ERR_GENERIC, "cannot commit the baseline of '%s'", dir);
+		goto cleanup;
+	}
+	git_reference_free(ref);
+	ref = NULL;
+	if (git_reference_create(&ref, repo, "refs/heads/" PATCHGEN_FORGE, &commit_oid, 0,
+				 "qga-forge: baseline") < 0 ||
+	    git_repository_set_head(repo, "refs/heads/" PATCHGEN_FORGE) < 0 ||
+	    git_index_write(idx) < 0) {
+		ret = git_fail(ERR_GENERIC, "cannot create branch '%s' in '%s'", PATCHGEN_FORGE, dir);
+		goto cleanup;
+	}
+	oid_hex(out_hex, &commit_oid);
+cleanup:
+	for (i = 0; i < files.n; i++)
+		free(files.v[i].path);
+	free(files.v);
+	git_reference_free(ref);
+	git_signature_free(s);
+	git_tree_free(tree);
+	git_index_free(idx);
+	git_repository_free(repo);
+	free(gitdir);
+	return ret;
+}
+
+int patchgen_make_commit(char out_hex[41], const char *repo_dir, const char *parent_hex,
+			 const struct patchgen_change *changes, size_t n, const char *message,
+			 const struct patchgen_sig *sig)
+{
+	git_repository *repo = NULL;
+	git_commit *parent = NULL;
+	git_tree *ptree = NULL, *ntree = NULL;
+	git_tree_update *upd = NULL;
+	git_signature *s = NULL;
+	git_oid tree_oid, oid;
+	size_t i;
+	int ret;
+
+	if ((ret = open_repo(&repo, repo_dir)) < 0)
+		return ret;
+	if ((ret = lookup_commit(&parent, repo, parent_hex)) < 0)
+		goto cleanup;
+	if (git_commit_tree(&ptree, parent) < 0) {
+		ret = git_fail(ERR_GENERIC, "cannot read the tree of '%s'", parent_hex);
+		goto cleanup;
+	}
+	upd = xcalloc(n ? n : 1, sizeof(*upd));
+	for (i = 0; i < n; i++) {
+		const struct patchgen_change *c = &changes[i];
+
+		upd[i].path = c->path;
+		if (c->remove) {
+			upd[i].action = GIT_TREE_UPDATE_REMOVE;
+			continue;
+		}
+		upd[i].action = GIT_TREE_UPDATE_UPSERT;
+		if (c->mode)
+			upd[i].filemode = (c->mode & 0111) ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
+		else {
+			git_tree_entry *e = NULL;
+
+			upd[i].filemode = GIT_FILEMODE_BLOB;
+			if (git_tree_entry_bypath(&e, ptree, c->path) == 0) {
+				upd[i].filemode = git_tree_entry_filemode(e);
+				git_tree_entry_free(e);
+			}
+		}
+		if (git_blob_create_from_buffer(&upd[i].id, repo, c->data, c->len) < 0) {
+			ret = git_fail(ERR_GENERIC, "cannot store '%s'", c->path);
+			goto cleanup;
+		}
+	}
+	if (git_tree_create_updated(&tree_oid, repo, ptree, n, upd) < 0 ||
+	    git_tree_lookup(&ntree, repo, &tree_oid) < 0) {
+		ret = git_fail(ERR_GENERIC, "cannot build the tree of the new commit");
+		goto cleanup;
+	}
+	if ((ret = make_sig(&s, sig)) < 0)
+		goto cleanup;
+	if (git_commit_create(&oid, repo, NULL, s, s, NULL, message, ntree, 1,
+			      (const git_commit **)&parent) < 0) {
+		ret = git_fail(ERR_GENERIC, "cannot create the commit");
+		goto cleanup;
+	}
+	oid_hex(out_hex, &oid);
+cleanup:
+	free(upd);
+	git_signature_free(s);
+	git_tree_free(ntree);
+	git_tree_free(ptree);
+	git_commit_free(parent);
+	git_repository_free(repo);
+	return ret;
+}
+
+int patchgen_resolve(char out_hex[41], const char *repo_dir, const char *rev)
+{
+	git_repository *repo = NULL;
+	git_object *obj = NULL;
+	int ret;
+
+	if ((ret = open_repo(&repo, repo_dir)) < 0)
+		return ret;
+	if (git_revparse_single(&obj, repo, rev) < 0) {
+		ret = git_fail(ERR_NOTFOUND, "'%s' not found in '%s'", rev, repo_dir);
+		goto cleanup;
+	}
+	{
+		git_object *c = NULL;
+
+		if (git_object_peel(&c, obj, GIT_OBJECT_COMMIT) < 0) {
+			ret = git_fail(ERR_NOTFOUND, "'%s' is not a commit", rev);
+			goto cleanup;
+		}
+		oid_hex(out_hex, git_object_id(c));
+		git_object_free(c);
+	}
+cleanup:
+	git_object_free(obj);
+	git_repository_free(repo);
+	return ret;
+}
+
+int patchgen_set_ref(const char *repo_dir, const char *refname, const char *old_hex,
+		     const char *new_hex)
+{
+	git_repository *repo = NULL;
+	git_reference *ref = NULL, *out = NULL;
+	git_oid old_oid, new_oid;
+	const git_oid *cur;
+	int ret;
+
+	if (parse_oid(&old_oid, old_hex) < 0 || parse_oid(&new_oid, new_hex) < 0)
+		return ERR_BUG;
+	if ((ret = open_repo(&repo, repo_dir)) < 0)
+		return ret;
+	if (git_reference_lookup(&ref, repo, refname) < 0) {
+		ret = git_fail(ERR_NOTFOUND, "branch '%s' not found in '%s'", refname, repo_dir);
+		goto cleanup;
+	}
+	cur = git_reference_target(ref);
+	if (cur && git_oid_equal(cur, &new_oid))
+		goto cleanup;
+	if (!cur || !git_oid_equal(cur, &old_oid)) {
+		ret = error_set(ERR_GENERIC, "branch '%s' in '%s' moved while qga-forge was working; "
+				"expected it at %.12s", refname, repo_dir, old_hex);
+		goto cleanup;
+	}
+	if (git_reference_create_matching(&out, repo, refname, &new_oid, 1, &old_oid,
+					  "qga-forge") < 0)
+		ret = git_fail(ERR_GENERIC, "cannot move branch '%s'", refname);
+cleanup:
+	git_reference_free(out);
+	git_reference_free(ref);
+	git_repository_free(repo);
+	return ret;
+}
+
+int patchgen_reset_index(const char *repo_dir)
+{
+	git_repository *repo = NULL;
+	git_object *head = NULL;
+	git_tree *tree = NULL;
+	git_index *idx = NULL;
+	git_diff *diff = NULL;
+	int ret;
+
+	if ((ret = open_repo(&repo, repo_dir)) < 0)
+		return ret;
+	if (git_revparse_single(&head, repo, "HEAD^{tree}") < 0 ||
+	    git_tree_lookup(&tree, repo, git_object_id(head)) < 0 ||
+	    git_repository_index(&idx, repo) < 0 ||
+	    git_index_read_tree(idx, tree) < 0) {
+		ret = git_fail(ERR_GENERIC, "cannot update the index of '%s'", repo_dir);
+		goto cleanup;
+	}
+	/*
+	 * read_tree keeps the stat data of unchanged entries only; refresh the
+	 * entries whose file on disk changed so `git status` stays fast.
+	 */
+	if (git_diff_index_to_workdir(&diff, repo, idx, NULL) == 0) {
+		size_t i, n = git_diff_num_deltas(diff);
+
+		for (i = 0; i < n; i++) {
+			const git_diff_delta *d = git_diff_get_delta(diff, i);
+
+			if (d->status == GIT_DELTA_MODIFIED)
+				git_index_add_bypath(idx, d->new_file.path);
+		}
+	}
+	if (git_index_write(idx) < 0)
+		ret = git_fail(ERR_GENERIC, "cannot write the index of '%s'", repo_dir);
+cleanup:
+	git_diff_free(diff);
+	git_index_free(idx);
+	git_tree_free(tree);
+	git_object_free(head);
+	git_repository_free(repo);
+	return ret;
+}
+
+int patchgen_is_clean(const char *repo_dir, struct buf *what)
+{
+	git_repository *repo = NULL;
+	git_status_list *st = NULL;
+	git_status_options opts = GIT_STATUS_OPTIONS_INIT;
+	size_t i, n;
+	int ret;
+
+	if ((ret = open_repo(&repo, repo_dir)) < 0)
+		return ret;
+	opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	if (git_status_list_new(&st, repo, &opts) < 0) {
+		ret = git_fail(ERR_GENERIC, "cannot read the status of '%s'", repo_dir);
+		goto cleanup;
+	}
+	n = git_status_list_entrycount(st);
+	ret = n == 0;
+	for (i = 0; what && i < n && i < 5; i++) {
+		const git_status_entry *e = git_status_byindex(st, i);
+		const git_diff_delta *d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
+
+		buf_printf(what, "%s%s", i ? ", " : "", d ? d->new_file.path : "?");
+	}
+	if (what && n > 5)
+		buf_printf(what, " and %zu more", n - 5);
+cleanup:
+	git_status_list_free(st);
+	git_repository_free(repo);
+	return ret;
+}
+
+static int walk(char (**out)[41], size_t *count, git_repository *repo, const char *base_hex,
+		const git_oid *head)
+{
+	git_revwalk *w = NULL;
+	git_oid oid, base;
+	char (*list)[41] = NULL;
+	size_t n = 0, alloc = 0;
+	int ret = 0;
+
+	if (git_revwalk_new(&w, repo) < 0 || git_revwalk_push(w, head) < 0)
+		return git_fail(ERR_GENERIC, "cannot walk the history");
+	if (base_hex) {
+		if (parse_oid(&base, base_hex) < 0 || git_revwalk_hide(w, &base) < 0) {
+			git_revwalk_free(w);
+			return git_fail(ERR_GENERIC, "cannot walk the history from '%s'", base_hex);
+		}
+	}
+	git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+	while ((ret = git_revwalk_next(&oid, w)) == 0) {
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 8;
+			list = xrealloc(list, alloc * sizeof(*list));
+		}
+		oid_hex(list[n++], &oid);
+	}
+	git_revwalk_free(w);
+	if (ret != GIT_ITEROVER) {
+		free(list);
+		return git_fail(ERR_GENERIC, "cannot walk the history");
+	}
+	*out = list;
+	*count = n;
+	return 0;
+}
+
+int patchgen_list_commits(char (**out)[41], size_t *n, const char *repo_dir,
+			  const char *base_rev, const char *head_rev)
+{
+	git_repository *repo = NULL;
+	char base[41], head[41];
+	git_oid h;
+	int ret;
+
+	*out = NULL;
+	*n = 0;
+	if ((ret = patchgen_resolve(base, repo_dir, base_rev)) < 0 ||
+	    (ret = patchgen_resolve(head, repo_dir, head_rev)) < 0)
+		return ret;
+	if ((ret = open_repo(&repo, repo_dir)) < 0)
+		return ret;
+	git_oid_fromstr(&h, head);
+	ret = walk(out, n, repo, base, &h);
+	git_repository_free(repo);
+	return ret;
+}
+
+int patchgen_commit_subject(char **out, const char *repo_dir, const char *hex)
+{
+	git_repository *repo = NULL;
+	git_commit *c = NULL;
+	int ret;
+
+	*out = NULL;
+	if ((ret = open_repo(&repo, repo_dir)) < 0)
+		return ret;
+	if ((ret = lookup_commit(&c, repo, hex)) == 0)
+		*out = xstrdup(git_commit_summary(c) ? git_commit_summary(c) : "");
+	git_commit_free(c);
+	git_repository_free(repo);
+	return ret;
+}
+
+int patchgen_drop_commit(char out_hex[41], const char *repo_dir, const char *head_hex,
+			 const char *drop_hex)
+{
+	git_repository *repo = NULL;
+	git_commit *drop = NULL, *onto = NULL, *pick = NULL;
+	git_index *idx = NULL;
+	git_tree *tree = NULL;
+	char (*later)[41] = NULL;
+	size_t n = 0, i;
+	git_oid head, dropped, tree_oid, new_oid;
+	int ret;
+
+	if (parse_oid(&head, head_hex) < 0 || parse_oid(&dropped, drop_hex) < 0)
+		return ERR_BUG;
+	if ((ret = open_repo(&repo, repo_dir)) < 0)
+		return ret;
+	if ((ret = lookup_commit(&drop, repo, drop_hex)) < 0)
+		goto cleanup;
+	if (!git_oid_equal(&head, &dropped) &&
+	    git_graph_descendant_of(repo, &head, &dropped) != 1) {
+		ret = error_set(ERR_NOTFOUND, "commit %.12s is not on the current branch", drop_hex);
+		goto cleanup;
+	}
+	if (git_commit_parentcount(drop) != 1 || git_commit_parent(&onto, drop, 0) < 0) {
+		ret = error_set(ERR_INPUT, "commit %.12s is not a plain commit with one parent",
+				drop_hex);
+		goto cleanup;
+	}
+	if ((ret = walk(&later, &n, repo, drop_hex, &head)) < 0)
+		goto cleanup;
+	for (i = 0; i < n; i++) {
+		git_cherrypick_options copts = GIT_CHERRYPICK_OPTIONS_INIT;
+
+		if ((ret = lookup_commit(&pick, repo, later[i])) < 0)
+			goto cleanup;
+		if (git_commit_parentcount(pick) != 1) {
+			ret = error_set(ERR_INPUT, "commit %.12s ('%s') is a merge; cannot rewrite past it",
+					later[i], git_commit_summary(pick));
+			goto cleanup;
+		}
+		if (git_cherrypick_commit(&idx, repo, pick, onto, 0, &copts.merge_opts) < 0) {
+			ret = git_fail(ERR_GENERIC, "cannot replay commit %.12s", later[i]);
+			goto cleanup;
+		}
+		if (git_index_has_conflicts(idx)) {
+			ret = error_set(ERR_INPUT, "commit %.12s ('%s') depends on the commit being "
+					"removed; remove it first", later[i], git_commit_summary(pick));
+			goto cleanup;
+		}
+		if (git_index_write_tree_to(&tree_oid, idx, repo) < 0 ||
+		    git_tree_lookup(&tree, repo, &tree_oid) < 0 ||
+		    git_commit_create(&new_oid, repo, NULL, git_commit_author(pick),
+				      git_commit_committer(pick), git_commit_message_encoding(pick),
+				      git_commit_message(pick), tree, 1,
+				      (const git_commit **)&onto) < 0) {
+			ret = git_fail(ERR_GENERIC, "cannot rewrite commit %.12s", later[i]);
+			goto cleanup;
+		}
+		git_commit_free(onto);
+		onto = NULL;
+		if (git_commit_lookup(&onto, repo, &new_oid) < 0) {
+			ret = git_fail(ERR_GENERIC, "cannot read back a rewritten commit");
+			goto cleanup;
+		}
+		git_tree_free(tree);
+		tree = NULL;
+		git_index_free(idx);
+		idx = NULL;
+		git_commit_free(pick);
+		pick = NULL;
+	}
+	oid_hex(out_hex, git_commit_id(onto));
+cleanup:
+	free(later);
+	git_tree_free(tree);
+	git_index_free(idx);
+	git_commit_free(pick);
+	git_commit_free(onto);
+	git_commit_free(drop);
+	git_repository_free(repo);
+	return ret;
+}
+
+void patchgen_changes_free(struct patchgen_change *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; c && i < n; i++) {
+		free((char *)c[i].path);
+		free((void *)c[i].data);
+	}
+	free(c);
+}
+
+int patchgen_tree_changes(struct patchgen_change **out, size_t *count, const char *repo_dir,
+			  const char *from_hex, const char *to_hex)
+{
+	git_repository *repo = NULL;
+	git_commit *from = NULL, *to = NULL;
+	git_tree *ft = NULL, *tt = NULL;
+	git_diff *diff = NULL;
+	struct patchgen_change *list = NULL;
+	size_t i, n = 0;
+	int ret;
+
+	*out = NULL;
+	*count = 0;
+	if ((ret = open_repo(&repo, repo_dir)) < 0)
+		return ret;
+	if ((ret = lookup_commit(&from, repo, from_hex)) < 0 ||
+	    (ret = lookup_commit(&to, repo, to_hex)) < 0)
+		goto cleanup;
+	if (git_commit_tree(&ft, from) < 0 || git_commit_tree(&tt, to) < 0 ||
+	    git_diff_tree_to_tree(&diff, repo, ft, tt, NULL) < 0) {
+		ret = git_fail(ERR_GENERIC, "cannot compare %.12s and %.12s", from_hex, to_hex);
+		goto cleanup;
+	}
+	n = git_diff_num_deltas(diff);
+	list = xcalloc(n ? n : 1, sizeof(*list));
+	for (i = 0; i < n; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		git_blob *blob = NULL;
+
+		if (d->status == GIT_DELTA_DELETED) {
+			list[i].path = xstrdup(d->old_file.path);
+			list[i].remove = true;
+			continue;
+		}
+		list[i].path = xstrdup(d->new_file.path);
+		list[i].mode = d->new_file.mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644;
+		if (d->new_file.mode == GIT_FILEMODE_LINK || d->new_file.mode == GIT_FILEMODE_COMMIT) {
+			ret = error_set(ERR_INPUT, "'%s' is not a regular file", d->new_file.path);
+			goto cleanup;
+		}
+		if (git_blob_lookup(&blob, repo, &d->new_file.id) < 0) {
+			ret = git_fail(ERR_GENERIC, "cannot read '%s'", d->new_file.path);
+			goto cleanup;
+		}
+		list[i].len = (size_t)git_blob_rawsize(blob);
+		list[i].data = xmalloc(list[i].len + 1);
+		memcpy((void *)list[i].data, git_blob_rawcontent(blob), list[i].len);
+		git_blob_free(blob);
+	}
+	*out = list;
+	*count = n;
+	list = NULL;
+cleanup:
+	patchgen_changes_free(list, n);
+	git_diff_free(diff);
+	git_tree_free(ft);
+	git_tree_free(tt);
+	git_commit_free(from);
+	git_commit_free(to);
+	git_repository_free(repo);
+	return ret;
+}
+
+int patchgen_read_blob(struct buf *out, const char *repo_dir, const char *hex, const char *path)
+{
+	git_repository *repo = NULL;
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	git_tree_entry *e = NULL;
+	git_blob *blob = NULL;
+	int ret;
+
+	if ((ret = open_repo(&repo, repo_dir)) < 0)
+		return ret;
+	if ((ret = lookup_commit(&c, repo, hex)) < 0)
+		goto cleanup;
+	if (git_commit_tree(&t, c) < 0) {
+		ret = git_fail(ERR_GENERIC, "cannot read the tree of %.12s", hex);
+		goto cleanup;
+	}
+	if (git_tree_entry_bypath(&e, t, path) < 0) {
+		ret = error_set(ERR_NOTFOUND, "'%s' does not exist at %.12s", path, hex);
+		goto cleanup;
+	}
+	if (git_blob_lookup(&blob, repo, git_tree_entry_id(e)) < 0) {
+		ret = git_fail(ERR_GENERIC, "cannot read '%s'", path);
+		goto cleanup;
+	}
+	ret = buf_put(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+cleanup:
+	git_blob_free(blob);
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	git_commit_free(c);
+	git_repository_free(repo);
+	return ret;
+}

@@ -1,0 +1,107 @@
+#ifndef QGA_FORGE_PATCHGEN_H
+#define QGA_FORGE_PATCHGEN_H
+
+/*
+ * Git work with libgit2: the baseline commit of a prepared tree, commits of
+ * qga-forge's edits, history rewrites (dropping a command's commit), and the
+ * export of `upstream..forge` as a format-patch series.
+ *
+ * Commit ids are passed as 40-character lowercase hex strings. Functions
+ * return 0 or a negative error code with a message (util/error.h).
+ * No function here moves a ref or touches the work tree unless it says so:
+ * the workspace module does that inside its crash-safe transactions.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util/buf.h"
+
+#define PATCHGEN_UPSTREAM "upstream"
+#define PATCHGEN_FORGE "forge"
+
+struct patchgen_sig {
+	const char *name;
+	const char *email;
+	int64_t when;    /* seconds since the epoch, UTC */
+};
+
+/*
+ * Make `dir` a git repository whose single commit on branch `upstream` holds
+ * every file below it (ignore files do not apply: the baseline is the whole
+ * prepared tree), create branch `forge` at the same commit, check it out
+ * (HEAD, index). Same tree + same sig + same message = same commit id.
+ */
+int patchgen_init_baseline(char out_hex[41], const char *dir, const struct patchgen_sig *sig,
+			   const char *message);
+
+/* One file change of a commit: path relative to the repo root. */
+struct patchgen_change {
+	const char *path;
+	const void *data;  /* new content (ignored when remove) */
+	size_t len;
+	mode_t mode;       /* 0644 or 0755; 0 keeps the current mode (new: 0644) */
+	bool remove;
+};
+
+/*
+ * Write a commit (objects only, no ref moved) whose parent is `parent_hex`
+ * and whose tree is the parent's tree with `changes` applied.
+ */
+int patchgen_make_commit(char out_hex[41], const char *repo_dir, const char *parent_hex,
+			 const struct patchgen_change *changes, size_t n, const char *message,
+			 const struct patchgen_sig *sig);
+
+/* Resolve a ref or revision ("forge", "refs/heads/upstream", hex) to a commit id. */
+int patchgen_resolve(char out_hex[41], const char *repo_dir, const char *rev);
+
+/*
+ * Move `refname` from old_hex to new_hex, failing when it is no longer at
+ * old_hex (someone else moved it); a ref already at new_hex is fine.
+ */
+int patchgen_set_ref(const char *repo_dir, const char *refname, const char *old_hex,
+		     const char *new_hex);
+
+/* Make the index equal to HEAD's tree (after a ref move). */
+int patchgen_reset_index(const char *repo_dir);
+
+/*
+ * 1 when the work tree and index match HEAD (untracked files count as
+ * changes, ignored ones do not), 0 when not, with a description of the
+ * first few changed paths in `what` (may be NULL); <0 on error.
+ */
+int patchgen_is_clean(const char *repo_dir, struct buf *what);
+
+/* Commit ids of base..head, oldest first; caller frees the array. */
+int patchgen_list_commits(char (**out)[41], size_t *n, const char *repo_dir,
+			  const char *base_rev, const char *head_rev);
+
+/* The commit's message summary line (caller frees). */
+int patchgen_commit_subject(char **out, const char *repo_dir, const char *hex);
+
+/*
+ * Rewrite base..head without commit `drop_hex`: the later commits are
+ * replayed (cherry-picked in memory, keeping author and message) onto its
+ * parent. A conflict fails with a message naming the commit. *out_hex is the
+ * new head (objects written, no ref moved).
+ */
+int patchgen_drop_commit(char out_hex[41], const char *repo_dir, const char *head_hex,
+			 const char *drop_hex);
+
+/*
+ * Files that differ between the trees of two commits, for updating a work
+ * tree: for each, the new content (or removal) as a change list. Caller
+ * frees with patchgen_changes_free().
+ */
+int patchgen_tree_changes(struct patchgen_change **out, size_t *n, const char *repo_dir,
+			  const char *from_hex, const char *to_hex);
+void patchgen_changes_free(struct patchgen_change *c, size_t n);
+
+/* Content of `path` at commit `hex` (appended to out). ERR_NOTFOUND if absent. */
+int patchgen_read_blob(struct buf *out, const char *repo_dir, const char *hex, const char *path);
+
+/* ---- patch series (series.c) ---- */
+
+#endif

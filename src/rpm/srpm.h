@@ -1,0 +1,90 @@
+#ifndef QGA_FORGE_SRPM_H
+#define QGA_FORGE_SRPM_H
+
+/*
+ * librpm work: reading package headers, installing a src.rpm into a private
+ * _topdir (never ~/rpmbuild, never the rpm database), running a spec's build
+ * stages with librpmbuild, and reading files out of a package payload.
+ *
+ * Spec parsing and %prep/%build run the spec's own code (shell, Lua,
+ * %(...)): stage runs happen in a forked child (util/run.h run_function) so
+ * that rpm's global macro state and any crash stay out of this process, and
+ * their output goes to a log file.
+ *
+ * Functions return 0 or a negative error code with a message (util/error.h).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+struct srpm_info {
+	char *name, *epoch, *version, *release, *arch;  /* epoch NULL when none */
+	char *nevr;        /* name-[epoch:]version-release */
+	char *nvr;         /* name-version-release (init's default directory) */
+	bool is_source;
+	int64_t buildtime; /* RPMTAG_BUILDTIME */
+	char *payload_compressor;
+};
+
+/*
+ * Read a package's header. Errors: ERR_INPUT for a file that is not an rpm
+ * or whose header is damaged (the message says which), ERR_NOTFOUND when the
+ * file does not exist.
+ */
+int srpm_read_info(struct srpm_info *out, const char *path);
+void srpm_info_release(struct srpm_info *info);
+
+/*
+ * Install a source package into `topdir` (SPECS/, SOURCES/ created).
+ * *spec_out: absolute path of the installed spec (caller frees).
+ */
+int srpm_install(char **spec_out, const char *path, const char *topdir);
+
+/* Options of a build-stage run. */
+struct srpm_build {
+	const char *spec;            /* the spec to build */
+	const char *topdir;          /* private _topdir */
+	const char *const *defines;  /* "MACRO VALUE" strings, NULL-terminated, or NULL */
+	const char *log_path;        /* stage output goes here (appended) */
+	unsigned amount;             /* RPMBUILD_* flags of rpmbuild.h */
+	bool nodeps;                 /* skip the BuildRequires check */
+	int timeout_ms;              /* 0: none */
+};
+
+/*
+ * Run %prep of `b->spec` (b->amount is ignored). *tree_out: the prepared
+ * tree (%{_builddir}/%{buildsubdir}; caller frees); *npatches_out (may be
+ * NULL): how many patches the spec declares. On failure the message has the
+ * last lines of the log and names it.
+ */
+int srpm_prep(char **tree_out, int *npatches_out, const struct srpm_build *b);
+
+/*
+ * Run the stages in b->amount (for example RPMBUILD_PACKAGESOURCE, or
+ * PREP|BUILD|INSTALL|PACKAGEBINARY|...). Unless b->nodeps, missing
+ * BuildRequires fail with ERR_INPUT naming them.
+ */
+int srpm_build(const struct srpm_build *b);
+
+/* Evaluate rpm macro expressions (e.g. "%{_arch}") with the host's config. Caller frees. */
+char *srpm_expand(const char *expr);
+
+/* The runtime rpm version ("4.18.0"). */
+const char *srpm_rpm_version(void);
+
+/* The last `lines` lines of a log file, for error messages. Caller frees. */
+char *srpm_log_tail(const char *log_path, int lines);
+
+/*
+ * Extract the payload file `path` (as in the package, e.g. "/usr/bin/qemu-ga")
+ * of `rpm_path` to `dest` (mode kept), with librpm's archive reader.
+ */
+int srpm_extract_file(const char *rpm_path, const char *path, const char *dest);
+
+/* List the payload's file paths, one per line, into out. */
+int srpm_list_files(struct buf *out, const char *rpm_path);
+
+#endif

@@ -1,0 +1,71 @@
+#ifndef QGA_FORGE_FS_H
+#define QGA_FORGE_FS_H
+
+/*
+ * Files and directories. Every function returns 0 on success or a negative
+ * error code with a message naming the path (error.h).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "buf.h"
+
+/* Read a whole file into `out` (appended). `out->cap` bounds the size. */
+int fs_read_file(struct buf *out, const char *path);
+
+/*
+ * Replace `path` crash-safely: write a temporary file in the same directory,
+ * fsync it, rename it over `path`, fsync the directory. A reader (or a
+ * process after a crash) sees the old file or the new one, never a mix.
+ * `mode` is used for a new file; an existing file keeps its mode.
+ */
+int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/* Write a new temporary file next to `path`, fsynced; *tmp_out is its name. */
+int fs_write_temp(char **tmp_out, const char *path, const void *data, size_t len, mode_t mode);
+
+/* fsync the directory that contains `path`. */
+int fs_fsync_parent(const char *path);
+int fs_fsync_dir(const char *dir);
+
+/* mkdir -p; existing directories are fine. */
+int fs_mkdirs(const char *path, mode_t mode);
+
+/* rm -rf; a missing path is fine. Never follows symlinks. */
+int fs_remove_tree(const char *path);
+
+/* cp -a of a directory tree (files, directories, symlinks, modes, mtimes). */
+int fs_copy_tree(const char *src, const char *dst);
+
+/* Copy one regular file (data and mode). */
+int fs_copy_file(const char *src, const char *dst);
+
+bool fs_exists(const char *path);
+bool fs_is_dir(const char *path);
+bool fs_is_file(const char *path);
+
+/* 1 if `path` is a directory with no entries, 0 if it has some, <0 on error. */
+int fs_dir_is_empty(const char *path);
+
+/* a + "/" + b, without doubling slashes. Caller frees. */
+char *fs_path_join(const char *a, const char *b);
+
+/* Absolute, normalized path ("." and ".." resolved lexically; symlinks kept). */
+char *fs_abspath(const char *path);
+
+/* The directory part / last component of a path. Caller frees. */
+char *fs_dirname(const char *path);
+char *fs_basename(const char *path);
+
+/*
+ * True when `name` is a plain file name: non-empty, no '/', not "." or "..",
+ * no control characters. Used for names taken from untrusted input.
+ */
+bool fs_is_safe_name(const char *name);
+
+/* Directory of the running executable (from /proc/self/exe). Caller frees. */
+char *fs_self_dir(void);
+
+#endif

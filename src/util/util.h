@@ -1,0 +1,12 @@
+#ifndef QGA_FORGE_UTIL_H
+#define QGA_FORGE_UTIL_H
+
+/* The util module: everything the other modules build on. */
+
+#include "buf.h"
+#include "error.h"
+#include "fs.h"
+#include "hash.h"
+#include "run.h"
+
+#endif

@@ -1,0 +1,122 @@
+#ifndef QGA_FORGE_WS_H
+#define QGA_FORGE_WS_H
+
+/*
+ * A qga-forge workspace:
+ *
+ *   WS/.qga-forge/state.json   what the workspace is (json-c object, below)
+ *   WS/.qga-forge/lock         flock()ed by the one process that has it open
+ *   WS/.qga-forge/txn/         journal of a multi-file edit in progress
+ *   WS/.qga-forge/logs/        logs of %prep and builds
+ *   WS/rpmbuild/{SPECS,SOURCES} the installed src.rpm (private _topdir)
+ *   WS/src/                    the tree after %prep: a git work tree,
+ *                              branch `upstream` = baseline, `forge` = ours
+ *
+ * state.json keys: "format" (1), "srpm" {path, sha256, name, epoch,
+ * version, release, arch, nevr}, "spec" (path relative to WS),
+ * "qemu_version", "baseline" (commit id), "defines" [..], "distribution_patches"
+ * (count), "commands" [ {name, commit, ...} ], "patches" [ .. ].
+ * Modules may add keys of their own; unknown keys are kept.
+ *
+ * Locking: ws_open() takes an exclusive flock on WS/.qga-forge/lock, waiting
+ * up to QGA_FORGE_LOCK_TIMEOUT seconds (default 30) for another qga-forge
+ * process to finish, then fails with ERR_LOCKED naming that process. The
+ * kernel drops the lock when its holder dies, so there are no stale locks.
+ *
+ * Crash safety: ws_open() finishes or undoes an interrupted transaction
+ * before returning, so callers always see every file all old or all new.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct json_object;
+struct ws;
+struct ws_txn;
+
+/*
+ * Create the workspace metadata in `dir` (which must exist) and lock it.
+ * Used by `init`; state starts as {"format": 1}.
+ */
+int ws_create(struct ws **out, const char *dir);
+
+/*
+ * Open the workspace at `dir`, or when dir is NULL the one containing the
+ * current directory (searched upward). Takes the lock and recovers.
+ */
+int ws_open(struct ws **out, const char *dir);
+
+/* Release the lock and free. NULL is fine. */
+void ws_free(struct ws *ws);
+
+const char *ws_root(const struct ws *ws);     /* absolute WS */
+const char *ws_src_dir(const struct ws *ws);  /* absolute WS/src */
+const char *ws_topdir(const struct ws *ws);   /* absolute WS/rpmbuild */
+const char *ws_meta_dir(const struct ws *ws); /* absolute WS/.qga-forge */
+
+/* Absolute path of the spec (from state "spec"); NULL before init sets it. */
+const char *ws_spec_path(const struct ws *ws);
+
+/* state "qemu_version", or NULL. */
+const char *ws_qemu_version(const struct ws *ws);
+
+/* The state object (borrowed; modify it in place, then save or commit). */
+struct json_object *ws_state(struct ws *ws);
+
+/* Write state.json alone, atomically. */
+int ws_save_state(struct ws *ws);
+
+/* Join a relative path onto WS. Caller frees. */
+char *ws_path(const struct ws *ws, const char *rel);
+
+/*
+ * Transactions: several files (inside WS) replaced or deleted, the git ref of
+ * the work tree moved, and state.json saved, all or nothing.
+ *
+ *   ws_txn_begin(&t, ws);
+ *   ws_txn_put(t, path, data, len, 0644); ...   staged, nothing visible yet
+ *   ws_txn_delete(t, path); ...
+ *   ws_txn_set_ref(t, "refs/heads/forge", old_hex, new_hex);
+ *   ws_txn_commit(t);   commit point, then applied; state.json included
+ *
+ * After a crash anywhere in ws_txn_commit(), the next ws_open() completes it
+ * (when the commit point was reached) or discards it (when not). Git objects
+ * the new ref points to must be written before ws_txn_commit().
+ * After a ref move the git index is reset to the new commit's tree.
+ * ws_txn_commit() and ws_txn_abort() free the transaction.
+ */
+int ws_txn_begin(struct ws_txn **out, struct ws *ws);
+int ws_txn_put(struct ws_txn *t, const char *path, const void *data, size_t len, mode_t mode);
+int ws_txn_delete(struct ws_txn *t, const char *path);
+int ws_txn_set_ref(struct ws_txn *t, const char *refname, const char *old_hex, const char *new_hex);
+int ws_txn_commit(struct ws_txn *t);
+void ws_txn_abort(struct ws_txn *t);
+
+/*
+ * Stage a commit on branch `forge` of WS/src: `changes` (paths relative to
+ * WS/src) become a new commit on top of forge's head, and the transaction
+ * `t` gets the new file contents and the ref move. Nothing is visible until
+ * ws_txn_commit(t). The author is QGA_FORGE_AUTHOR_NAME/_EMAIL (else
+ * GIT_AUTHOR_NAME/_EMAIL, else "qga-forge"); the date SOURCE_DATE_EPOCH
+ * when set, else now. out_hex (may be NULL) receives the new commit id.
+ */
+struct patchgen_change;
+int ws_stage_commit(struct ws *ws, struct ws_txn *t, const struct patchgen_change *changes,
+		    size_t n, const char *message, char out_hex[41]);
+
+/*
+ * Stage moving `forge` (and the work tree) from its current head to
+ * new_hex: every file that differs between the two commits is rewritten or
+ * removed in `t`.
+ */
+int ws_stage_head_move(struct ws *ws, struct ws_txn *t, const char *new_hex);
+
+/* The author signature described above (strings are static or from env). */
+struct patchgen_sig;
+void ws_default_sig(struct patchgen_sig *out);
+
+/* For tests of crash safety: QGA_FORGE_TXN_CRASH_AT=N makes the process
+ * _exit(99) at step N of the next commit (0 = before the commit point). */
+
+#endif

@@ -1,0 +1,120 @@
+# Shared helpers for the CLI tests (tests/cli/tNNNN-*.sh), in the spirit of
+# git's t/test-lib.sh. Source it first; end the script with test_done.
+#
+#   test_expect_success 'what it checks' '
+#           step1 &&
+#           step2
+#   '
+#
+# Each test body runs in the script's own trash directory ($TRASH), which is
+# removed when every test passed. A body must be an && chain: a step that
+# fails fails the test.
+
+set -u
+
+TEST_NAME=$(basename "$0" .sh)
+SRC_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+export SRC_ROOT
+QGA_FORGE="$SRC_ROOT/qga-forge"
+export PATH="$SRC_ROOT:$PATH"
+export QGA_FORGE_DATADIR="$SRC_ROOT"
+export LC_ALL=C TZ=UTC
+unset QGA_FORGE_TXN_CRASH_AT
+
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/qga-forge-$TEST_NAME.XXXXXX")
+cd "$TRASH" || exit 1
+
+test_count=0
+test_passed=0
+test_failed=0
+test_skipped=0
+
+say() { printf '%s\n' "$*"; }
+
+test_expect_success() {
+	local desc=$1 body=$2
+	test_count=$((test_count + 1))
+	if (cd "$TRASH" && eval "$body") >"$TRASH/.out.$test_count" 2>&1; then
+		test_passed=$((test_passed + 1))
+		say "ok $test_count - $desc"
+	else
+		test_failed=$((test_failed + 1))
+		say "not ok $test_count - $desc"
+		sed -e 's/^/#   /' "$TRASH/.out.$test_count"
+	fi
+}
+
+test_skip() {
+	test_count=$((test_count + 1))
+	test_skipped=$((test_skipped + 1))
+	say "ok $test_count # SKIP $1 ($2)"
+}
+
+# test_must_fail CMD...: CMD exits 1 or 2 (a clean failure, not a crash).
+test_must_fail() {
+	local rc=0
+	"$@" || rc=$?
+	case $rc in
+	1|2) return 0 ;;
+	0) echo "test_must_fail: '$*' succeeded" >&2; return 1 ;;
+	*) echo "test_must_fail: '$*' died with status $rc" >&2; return 1 ;;
+	esac
+}
+
+# test_expect_code N CMD...: CMD exits exactly N.
+test_expect_code() {
+	local want=$1 rc=0
+	shift
+	"$@" || rc=$?
+	if [ "$rc" != "$want" ]; then
+		echo "test_expect_code: '$*' exited $rc, expected $want" >&2
+		return 1
+	fi
+}
+
+# test_cmp EXPECTED ACTUAL
+test_cmp() {
+	diff -u "$1" "$2"
+}
+
+# test_grep [-v] PATTERN FILE (shows the file when the check fails)
+test_grep() {
+	local neg=
+	if [ "$1" = -v ]; then neg=1; shift; fi
+	if [ -n "$neg" ]; then
+		if grep -q -e "$1" "$2"; then
+			echo "test_grep: '$1' found in $2:" >&2; cat "$2" >&2; return 1
+		fi
+	else
+		if ! grep -q -e "$1" "$2"; then
+			echo "test_grep: '$1' not found in $2:" >&2; cat "$2" >&2; return 1
+		fi
+	fi
+}
+
+# tree_digest DIR: one line per file (path, mode, sha256) for "unchanged" checks.
+tree_digest() {
+	(cd "$1" && find . \( -type f -o -type l \) -printf '%p %m\n' | LC_ALL=C sort |
+		while read -r p m; do
+			if [ -L "$p" ]; then
+				printf '%s %s link %s\n' "$p" "$m" "$(readlink "$p")"
+			else
+				printf '%s %s %s\n' "$p" "$m" "$(sha256sum <"$p" | cut -d' ' -f1)"
+			fi
+		done)
+}
+
+# Fixtures: tiny src.rpms built by tests/fixtures/mk-tiny-srpm.sh (cached).
+tiny_fixtures() {
+	"$SRC_ROOT/tests/fixtures/mk-tiny-srpm.sh" 2>/dev/null
+}
+
+test_done() {
+	say "# $TEST_NAME: $test_passed passed, $test_failed failed, $test_skipped skipped"
+	if [ "$test_failed" -eq 0 ]; then
+		cd / && rm -rf "$TRASH"
+		exit 0
+	fi
+	say "# trash directory kept: $TRASH"
+	exit 1
+}

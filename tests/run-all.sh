@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Runs the test suites and prints one closing line "N passed, N failed".
+#   --unit   cmocka unit tests (build/tests/test_*)
+#   --cli    shell tests (tests/cli/t*.sh)
+#   (none)   both, then the end-to-end tests (tests/e2e/t*.sh)
+# Exit status is non-zero when a test failed or when no test ran.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+want_unit=1 want_cli=1 want_e2e=1
+case "${1:-}" in
+--unit) want_cli=0 want_e2e=0 ;;
+--cli) want_unit=0 want_e2e=0 ;;
+--e2e) want_unit=0 want_cli=0 ;;
+esac
+
+passed=0 failed=0 skipped=0 failed_names=()
+
+if [ $want_unit = 1 ]; then
+	for t in build/tests/test_*; do
+		[ -x "$t" ] || continue
+		echo "=== $t"
+		log=$(mktemp)
+		CMOCKA_MESSAGE_OUTPUT=stdout "$t" >"$log" 2>&1
+		rc=$?
+		cat "$log"
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+		passed=$((passed + ${p:-0}))
+		failed=$((failed + ${f:-0}))
+		if [ $rc -ne 0 ] && [ "${f:-0}" = 0 ]; then
+			failed=$((failed + 1))
+		fi
+		[ $rc -eq 0 ] || failed_names+=("$t")
+		rm -f "$log"
+	done
+fi
+
+run_shell_suite() {
+	local t log rc line p f s
+	for t in "$@"; do
+		[ -f "$t" ] || continue
+		echo "=== $t"
+		log=$(mktemp)
+		bash "$t" >"$log" 2>&1
+		rc=$?
+		cat "$log"
+		line=$(grep -E '^# .*: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+		p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
+		f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+		s=$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line")
+		if [ -z "$line" ]; then
+			p=0 f=1 s=0
+			echo "# $t ended without a summary (status $rc)"
+		fi
+		passed=$((passed + p))
+		failed=$((failed + f))
+		skipped=$((skipped + ${s:-0}))
+		if [ $rc -ne 0 ] && [ "$f" = 0 ]; then
+			failed=$((failed + 1))
+		fi
+		[ $rc -eq 0 ] || failed_names+=("$t")
+		rm -f "$log"
+	done
+}
+
+[ $want_cli = 1 ] && run_shell_suite tests/cli/t*.sh
+[ $want_e2e = 1 ] && run_shell_suite tests/e2e/t*.sh
+
+echo
+if [ ${#failed_names[@]} -gt 0 ]; then
+	echo "failed suites: ${failed_names[*]}"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+if [ $failed -ne 0 ]; then
+	exit 1
+fi
+if [ $passed -eq 0 ]; then
+	echo "no test ran" >&2
+	exit 1
+fi
+exit 0
