@@ -25,13 +25,22 @@ poptContext cli_parse(int *status, const char *name, int argc, const char **argv
 		      const struct poptOption *table, const char *args_help)
 {
 	poptContext ctx;
-	int rc;
-	char *ctxname = xasprintf("qga-forge %s", name);
+	int rc, i;
+	/* popt names the program after argv[0] in --help and usage output. */
+	static const char **av;
+	static char *prog, *other;
 
-	ctx = poptGetContext(ctxname, argc, argv, table, 0);
-	free(ctxname);
-	if (args_help)
-		poptSetOtherOptionHelp(ctx, args_help);
+	free(av);
+	free(prog);
+	free(other);
+	prog = xasprintf("qga-forge %s", name);
+	av = xcalloc((size_t)argc + 1, sizeof(*av));
+	av[0] = prog;
+	for (i = 1; i < argc; i++)
+		av[i] = argv[i];
+	ctx = poptGetContext(prog, argc, av, table, 0);
+	other = xasprintf("[OPTION...]%s%s", args_help ? " " : "", args_help ? args_help : "");
+	poptSetOtherOptionHelp(ctx, other);
 	while ((rc = poptGetNextOpt(ctx)) > 0)
 		;
 	if (rc < -1) {
