@@ -298,6 +298,7 @@ struct stage_ctx {
 	const struct srpm_build *b;
 	const char *result_path;
 	bool prep_only;
+	bool query_only;
 };
 
 static void write_result(const char *path, const char *text)
@@ -346,6 +347,13 @@ static int stage_child(void *arg)
 		write_result(c->result_path, "the spec does not parse");
 		return 2;
 	}
+	if (c->query_only) {
+		char *dir = rpmExpand("%{?builddir}%{!?builddir:%{_builddir}}/%{?buildsubdir}", NULL);
+
+		write_result(c->result_path, dir);
+		free(dir);
+		return 0;
+	}
 	ts = rpmtsCreate();
 	rpmtsSetRootDir(ts, "/");
 	if (!c->prep_only && !b->nodeps) {
@@ -392,9 +400,10 @@ static int stage_child(void *arg)
 	return rc ? 1 : 0;
 }
 
-static int run_stage(char **result, const struct srpm_build *b, bool prep_only, const char *what)
+static int run_stage_ex(char **result, const struct srpm_build *b, bool prep_only,
+			bool query_only, const char *what)
 {
-	struct stage_ctx ctx = { b, NULL, prep_only };
+	struct stage_ctx ctx = { b, NULL, prep_only, query_only };
 	struct run_opts o = { 0 };
 	struct run_result r = RUN_RESULT_INIT;
 	struct buf res = BUF_INIT;
@@ -407,6 +416,8 @@ static int run_stage(char **result, const struct srpm_build *b, bool prep_only, 
 	ctx.result_path = result_path;
 	o.log_path = b->log_path;
 	o.timeout_ms = b->timeout_ms;
+	o.tick = b->tick;
+	o.tick_arg = b->tick_arg;
 	ret = run_function(&r, &o, stage_child, &ctx);
 	if (ret < 0)
 		goto cleanup;
@@ -430,6 +441,16 @@ cleanup:
 	buf_release(&res);
 	run_result_release(&r);
 	return ret;
+}
+
+static int run_stage(char **result, const struct srpm_build *b, bool prep_only, const char *what)
+{
+	return run_stage_ex(result, b, prep_only, false, what);
+}
+
+int srpm_build_subdir(char **out, const struct srpm_build *b)
+{
+	return run_stage_ex(out, b, false, true, "reading the spec");
 }
 
 int srpm_prep(char **tree_out, int *npatches_out, const struct srpm_build *b)

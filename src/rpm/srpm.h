@@ -52,6 +52,8 @@ struct srpm_build {
 	unsigned amount;             /* RPMBUILD_* flags of rpmbuild.h */
 	bool nodeps;                 /* skip the BuildRequires check */
 	int timeout_ms;              /* 0: none */
+	void (*tick)(void *arg);     /* progress callback while the stage runs (util/run.h) */
+	void *tick_arg;
 };
 
 /*
@@ -68,6 +70,13 @@ int srpm_prep(char **tree_out, int *npatches_out, const struct srpm_build *b);
  * BuildRequires fail with ERR_INPUT naming them.
  */
 int srpm_build(const struct srpm_build *b);
+
+/*
+ * Where the spec's %build runs with b's macros: the expansion of
+ * %{_builddir}/%{buildsubdir} (or rpm 4.20's %{builddir}) after parsing.
+ * Caller frees *out.
+ */
+int srpm_build_subdir(char **out, const struct srpm_build *b);
 
 /* Evaluate rpm macro expressions (e.g. "%{_arch}") with the host's config. Caller frees. */
 char *srpm_expand(const char *expr);

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,7 +106,10 @@ static void child_setup_and_run(const struct child_spec *c, int in_fd, int out_f
 	if (c->fn) {
 		close(report_fd);
 		fflush(NULL);
-		_exit(c->fn(c->arg) & 0xff);
+		/* _exit() skips stdio: flush what fn printed, or it is lost. */
+		e = c->fn(c->arg);
+		fflush(NULL);
+		_exit(e & 0xff);
 	}
 	execvp(o->argv[0], (char *const *)o->argv);
 fail:
@@ -135,6 +139,32 @@ static int drain(int fd, struct buf *b, size_t cap)
 	return 1;
 }
 
+/*
+ * write() to the child's stdin without dying of SIGPIPE when the child has
+ * exited without reading it: SIGPIPE is blocked for this thread during the
+ * call and a signal it raised is consumed, so the process-wide disposition
+ * (which the caller owns) is never changed.
+ */
+static ssize_t write_input(int fd, const void *data, size_t len)
+{
+	sigset_t pipe_set, old;
+	struct timespec zero = { 0, 0 };
+	ssize_t n;
+	int e;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	n = write(fd, data, len);
+	e = errno;
+	if (n < 0 && e == EPIPE && !sigismember(&old, SIGPIPE))
+		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+			;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return n;
+}
+
 static int spawn(struct run_result *out, const struct run_opts *o,
 		 int (*fn)(void *), void *arg)
 {
@@ -146,6 +176,7 @@ static int spawn(struct run_result *out, const struct run_opts *o,
 	struct child_spec spec = { o, fn, arg };
 	size_t written = 0;
 	long long deadline = o->timeout_ms ? now_ms() + o->timeout_ms : 0, kill_at = 0;
+	long long next_tick = 0;
 	pid_t pid;
 	bool out_open, err_open, exited = false;
 
@@ -177,6 +208,17 @@ static int spawn(struct run_result *out, const struct run_opts *o,
 		int ofd = o->capture ? out_pipe[1] : logfd >= 0 ? logfd : o->inherit_output ? 1 : devnull;
 		int efd = o->capture ? err_pipe[1] : logfd >= 0 ? logfd : o->inherit_output ? 2 : devnull;
 
+		/*
+		 * Our ends of the pipes: close-on-exec does not help a child that
+		 * runs a function, and one holding the write end of its own stdin
+		 * would never see end of file.
+		 */
+		if (in_pipe[1] >= 0)
+			close(in_pipe[1]);
+		if (out_pipe[0] >= 0)
+			close(out_pipe[0]);
+		if (err_pipe[0] >= 0)
+			close(err_pipe[0]);
 		child_setup_and_run(&spec, o->input ? in_pipe[0] : devnull, ofd, efd, report[1]);
 	}
 	setpgid(pid, pid);
@@ -242,6 +284,10 @@ static int spawn(struct run_result *out, const struct run_opts *o,
 		}
 		if (exited && n == 0)
 			break;
+		if (o->tick && now_ms() >= next_tick) {
+			o->tick(o->tick_arg);
+			next_tick = now_ms() + 200;
+		}
 		if (poll(pfd, (nfds_t)n, timeout) <= 0)
 			continue;
 		for (int i = 0; i < n; i++) {
@@ -252,8 +298,8 @@ static int spawn(struct run_result *out, const struct run_opts *o,
 			else if (err_open && pfd[i].fd == err_pipe[0])
 				err_open = drain(err_pipe[0], &out->err, cap);
 			else if (pfd[i].fd == in_pipe[1]) {
-				ssize_t k = write(in_pipe[1], (const char *)o->input + written,
-						  o->input_len - written);
+				ssize_t k = write_input(in_pipe[1], (const char *)o->input + written,
+							o->input_len - written);
 
 				if (k > 0)
 					written += (size_t)k;

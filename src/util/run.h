@@ -25,6 +25,8 @@ struct run_opts {
 	size_t capture_cap;        /* bytes kept of each stream (0: 16 MiB); the rest is dropped */
 	const char *log_path;      /* when set (and !capture): stdout+stderr appended to this file */
 	bool inherit_output;       /* when neither capture nor log: keep our stdout/stderr (else /dev/null) */
+	void (*tick)(void *arg);   /* when set: called about every 200 ms while the child runs */
+	void *tick_arg;
 };
 
 struct run_result {
