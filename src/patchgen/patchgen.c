@@ -309,7 +309,8 @@ int patchgen_init_baseline(char out_hex[41], const char *dir, const struct patch
 	}
 	if ((ret = scan(&files, dir, "")) < 0)
 		goto cleanup;
-	qsort(files.v, files.n, sizeof(*files.v), cmp_path);
+	if (files.n)
+		qsort(files.v, files.n, sizeof(*files.v), cmp_path);
 	iopts.flags = GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
 	iopts.initial_head = PATCHGEN_FORGE;
 	if (git_repository_init_ext(&repo, dir, &iopts) < 0) {
@@ -495,6 +496,7 @@ int patchgen_reset_index(const char *repo_dir)
 	git_tree *tree = NULL;
 	git_index *idx = NULL;
 	git_diff *diff = NULL;
+	git_diff_options dopts = GIT_DIFF_OPTIONS_INIT;
 	int ret;
 
 	if ((ret = open_repo(&repo, repo_dir)) < 0)
@@ -507,19 +509,13 @@ int patchgen_reset_index(const char *repo_dir)
 		goto cleanup;
 	}
 	/*
-	 * read_tree keeps the stat data of unchanged entries only; refresh the
-	 * entries whose file on disk changed so `git status` stays fast.
+	 * read_tree keeps the stat data of unchanged entries only; let the diff
+	 * refresh it where the file on disk has the indexed content, so `git
+	 * status` stays fast. A file that really differs (the user's own edit)
+	 * must stay a work tree change, not be staged.
 	 */
-	if (git_diff_index_to_workdir(&diff, repo, idx, NULL) == 0) {
-		size_t i, n = git_diff_num_deltas(diff);
-
-		for (i = 0; i < n; i++) {
-			const git_diff_delta *d = git_diff_get_delta(diff, i);
-
-			if (d->status == GIT_DELTA_MODIFIED)
-				git_index_add_bypath(idx, d->new_file.path);
-		}
-	}
+	dopts.flags = GIT_DIFF_UPDATE_INDEX;
+	git_diff_index_to_workdir(&diff, repo, idx, &dopts);
 	if (git_index_write(idx) < 0)
 		ret = git_fail(ERR_GENERIC, "cannot write the index of '%s'", repo_dir);
 cleanup:

@@ -138,7 +138,7 @@ int fs_mkdirs(const char *path, mode_t mode)
 	char *p = xstrdup(path), *s;
 	int ret = 0;
 
-	for (s = p + 1; ; s++) {
+	for (s = *p ? p + 1 : p; ; s++) {
 		if (*s == '/' || *s == '\0') {
 			char c = *s;
 

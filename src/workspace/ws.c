@@ -320,12 +320,14 @@ int ws_txn_begin(struct ws_txn **out, struct ws *ws)
 	int ret;
 
 	*out = NULL;
-	if (fs_exists(dir)) {
-		/* Left over by a crash before the commit point: never applied. */
-		if ((ret = fs_remove_tree(dir)) < 0) {
-			free(dir);
-			return ret;
-		}
+	/*
+	 * A journal left by an earlier commit of this process whose applying
+	 * failed: finish it (or drop it when it never reached the commit
+	 * point), never silently discard a committed change.
+	 */
+	if (fs_exists(dir) && (ret = recover(ws)) < 0) {
+		free(dir);
+		return ret;
 	}
 	free(dir);
 	t = xcalloc(1, sizeof(*t));
@@ -377,7 +379,7 @@ int ws_txn_put(struct ws_txn *t, const char *path, const void *data, size_t len,
 		return ret;
 	it = txn_add(t, path);
 	buf_put(&it->data, data, len);
-	it->mode = mode ? mode : 0644;
+	it->mode = mode;
 	it->staged = (char *)1; /* marked: a put; named at commit */
 	return 0;
 }
@@ -532,6 +534,19 @@ cleanup:
 	return ret;
 }
 
+static int check_ref(struct ws *ws, const struct ws_txn *t)
+{
+	char cur[41];
+	int ret = patchgen_resolve(cur, ws->src, t->ref);
+
+	if (ret < 0)
+		return ret;
+	if (strcmp(cur, t->ref_old) && strcmp(cur, t->ref_new))
+		return error_set(ERR_GENERIC, "branch '%s' in '%s' moved while qga-forge was "
+				 "working; expected it at %.12s", t->ref, ws->src, t->ref_old);
+	return 0;
+}
+
 int ws_txn_commit(struct ws_txn *t)
 {
 	struct ws *ws = t->ws;
@@ -544,6 +559,13 @@ int ws_txn_commit(struct ws_txn *t)
 	/* state.json rides along as the last file of every transaction. */
 	state_path = fs_path_join(ws->meta, STATE_FILE);
 	text = state_text(ws, &len);
+	/*
+	 * A ref that moved under us must fail the transaction here: once past
+	 * the commit point the files are replaced and a failing ref move
+	 * would leave a journal that recovery can never finish.
+	 */
+	if (t->ref && (ret = check_ref(ws, t)) < 0)
+		goto cleanup;
 	if ((ret = fs_mkdirs(dir, 0700)) < 0)
 		goto cleanup;
 	for (i = 0; i <= t->n; i++) {
@@ -556,11 +578,11 @@ int ws_txn_commit(struct ws_txn *t)
 			char name[32], *staged;
 			const void *data = i < t->n ? (const void *)t->items[i].data.ptr : text;
 			size_t dlen = i < t->n ? t->items[i].data.len : len;
-			mode_t mode = i < t->n ? t->items[i].mode : 0644;
+			mode_t mode = i < t->n ? t->items[i].mode : 0;
 			struct stat st;
 
-			if (stat(target, &st) == 0)
-				mode = st.st_mode & 07777;
+			if (!mode)
+				mode = stat(target, &st) == 0 ? st.st_mode & 07777 : 0644;
 			snprintf(name, sizeof(name), "%04zu", i);
 			staged = fs_path_join(dir, name);
 			ret = fs_write_temp(&tmp, staged, data, dlen, mode);
@@ -670,8 +692,7 @@ int ws_stage_commit(struct ws *ws, struct ws_txn *t, const struct patchgen_chang
 		if (changes[i].remove)
 			ret = ws_txn_delete(t, path);
 		else
-			ret = ws_txn_put(t, path, changes[i].data, changes[i].len,
-					 changes[i].mode ? changes[i].mode : 0644);
+			ret = ws_txn_put(t, path, changes[i].data, changes[i].len, changes[i].mode);
 		free(path);
 	}
 	if (ret)

@@ -80,6 +80,10 @@ char *ws_path(const struct ws *ws, const char *rel);
  *   ws_txn_set_ref(t, "refs/heads/forge", old_hex, new_hex);
  *   ws_txn_commit(t);   commit point, then applied; state.json included
  *
+ * ws_txn_put()'s mode is the file's new mode; 0 keeps the mode of an
+ * existing file (0644 for a new one). ws_txn_commit() fails, changing
+ * nothing, when the ref is no longer at old_hex (nor already at new_hex).
+ *
  * After a crash anywhere in ws_txn_commit(), the next ws_open() completes it
  * (when the commit point was reached) or discards it (when not). Git objects
  * the new ref points to must be written before ws_txn_commit().
