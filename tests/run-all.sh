@@ -1,23 +1,31 @@
 #!/usr/bin/env bash
 # Runs the test suites and prints one closing line "N passed, N failed".
-#   --unit   cmocka unit tests (build/tests/test_*)
+#   --unit   cmocka unit tests ($UNIT_DIR/test_*, default build/tests)
 #   --cli    shell tests (tests/cli/t*.sh)
-#   (none)   both, then the end-to-end tests (tests/e2e/t*.sh)
+#   --e2e    end-to-end tests (tests/e2e/t*.sh)
+#   (none)   all three
 # Exit status is non-zero when a test failed or when no test ran.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
 want_unit=1 want_cli=1 want_e2e=1
-case "${1:-}" in
---unit) want_cli=0 want_e2e=0 ;;
---cli) want_unit=0 want_e2e=0 ;;
---e2e) want_unit=0 want_cli=0 ;;
-esac
+if [ $# -gt 0 ]; then
+	want_unit=0 want_cli=0 want_e2e=0
+	for a in "$@"; do
+		case "$a" in
+		--unit) want_unit=1 ;;
+		--cli) want_cli=1 ;;
+		--e2e) want_e2e=1 ;;
+		*) echo "usage: $0 [--unit] [--cli] [--e2e]" >&2; exit 2 ;;
+		esac
+	done
+fi
+UNIT_DIR=${UNIT_DIR:-build/tests}
 
 passed=0 failed=0 skipped=0 failed_names=()
 
 if [ $want_unit = 1 ]; then
-	for t in build/tests/test_*; do
+	for t in "$UNIT_DIR"/test_*; do
 		[ -x "$t" ] || continue
 		echo "=== $t"
 		log=$(mktemp)

@@ -15,8 +15,10 @@ set -u
 TEST_NAME=$(basename "$0" .sh)
 SRC_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 export SRC_ROOT
-QGA_FORGE="$SRC_ROOT/qga-forge"
-export PATH="$SRC_ROOT:$PATH"
+# QGA_FORGE_BIN_DIR picks another build of the binary (the sanitizer builds).
+QGA_FORGE_BIN_DIR=${QGA_FORGE_BIN_DIR:-$SRC_ROOT}
+QGA_FORGE="$QGA_FORGE_BIN_DIR/qga-forge"
+export PATH="$QGA_FORGE_BIN_DIR:$PATH"
 export QGA_FORGE_DATADIR="$SRC_ROOT"
 export LC_ALL=C TZ=UTC
 unset QGA_FORGE_TXN_CRASH_AT

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The unit tests and a set of command-line runs under valgrind memcheck.
+# A run passes with zero errors and zero definite leaks (memory still
+# reachable at exit, such as the libraries' global state, is not counted).
+# Children that qga-forge forks for rpm stages are not traced.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+top=$PWD
+command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 1; }
+
+passed=0 failed=0
+work=$(mktemp -d "${TMPDIR:-/tmp}/qga-forge-valgrind.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+export QGA_FORGE_DATADIR=$top LC_ALL=C
+
+vg() {
+	local name=$1
+	shift
+	if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+		--show-leak-kinds=definite --track-fds=no "$@" >"$work/out" 2>"$work/err"; then
+		rc=0
+	else
+		rc=$?
+	fi
+	# 99 is valgrind's verdict; other statuses are the program's own (expected failures).
+	if [ "$rc" = 99 ] || grep -q "definitely lost: [1-9]" "$work/err"; then
+		failed=$((failed + 1))
+		echo "not ok - $name"
+		sed 's/^/#   /' "$work/err" | head -40
+	else
+		passed=$((passed + 1))
+		echo "ok - $name"
+	fi
+}
+
+for t in build/tests/test_*; do
+	[ -x "$t" ] || continue
+	CMOCKA_MESSAGE_OUTPUT=stdout vg "$(basename "$t")" "$t"
+done
+
+fx=$(tests/fixtures/mk-tiny-srpm.sh 2>/dev/null)
+bin=$top/qga-forge
+vg "help" "$bin" help
+vg "init --help" "$bin" init --help
+vg "init (7.2)" "$bin" init -q -w "$work/ws" "$fx/qemu-guest-agent-7.2.0-1.el7.src.rpm"
+vg "init (not an rpm)" "$bin" init -w "$work/bad" "$fx/bad/x.src.rpm"
+vg "init (truncated)" "$bin" init -w "$work/bad" "$fx/bad/truncated-payload.src.rpm"
+vg "init (binary rpm)" "$bin" init -w "$work/bad" "$fx/bad/qemu-guest-agent-7.2.0-1.el7.noarch.rpm"
+vg "status" "$bin" status -w "$work/ws"
+vg "status --json" "$bin" status --json -w "$work/ws"
+if "$bin" help | grep -q '^  commands '; then
+	vg "commands" "$bin" commands -w "$work/ws"
+fi
+if "$bin" help | grep -q '^  add-command '; then
+	vg "add-command (statvfs)" "$bin" add-command -w "$work/ws" \
+		examples/statvfs/statvfs.qapi --handler examples/statvfs/statvfs.c
+	vg "add-command (flags)" "$bin" add-command -w "$work/ws" --name guest-vg-test \
+		--arg 'count:int' --returns int --doc 'A test command.'
+	vg "remove-command" "$bin" remove-command -w "$work/ws" guest-vg-test
+fi
+if "$bin" help | grep -q '^  patch '; then
+	vg "patch" "$bin" patch -w "$work/ws"
+fi
+if "$bin" help | grep -q '^  spec '; then
+	vg "spec check" "$bin" spec check "$work/ws/rpmbuild/SPECS/qemu-guest-agent.spec"
+fi
+if "$bin" help | grep -q '^  exec '; then
+	vg "exec (no socket)" "$bin" exec -s "$work/none.sock" guest-ping
+	vg "exec (bad json)" "$bin" exec -s "$work/none.sock" guest-ping '{"a":'
+fi
+
+echo "valgrind: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
