@@ -1,0 +1,249 @@
+#ifndef QGA_FORGE_QGA_H
+#define QGA_FORGE_QGA_H
+
+/*
+ * The agent module: a client of the QEMU guest agent protocol, and the
+ * smoke runner that starts an agent binary and checks its commands.
+ *
+ * Protocol: JSON objects over a stream socket (the host side of the
+ * virtio-serial channel, libvirt's channel socket, or `qemu-ga -m
+ * unix-listen`). A session starts with `guest-sync-delimited`: the agent
+ * answers a 0xFF byte and then {"return": ID}. Everything before that is
+ * stale (replies to an earlier client, half a reply) and is discarded.
+ * A 0xFF byte never occurs inside JSON text (it is not valid UTF-8), so the
+ * reader treats every 0xFF as a delimiter.
+ *
+ * Bounds: every exchange has a deadline (the connection's timeout, default
+ * QGA_DEFAULT_TIMEOUT_MS), a reply may hold at most the reply cap (default
+ * QGA_REPLY_MAX bytes), and a handshake discards at most four times the cap
+ * of stale data. Garbage, a closed connection, silence or an oversized
+ * reply end the exchange with a negative code and a message naming the
+ * socket; nothing blocks past the deadline.
+ *
+ * Like every library module this one never prints and never exits. It is
+ * not thread safe: one connection per thread. Writes use MSG_NOSIGNAL, so a
+ * closed socket never raises SIGPIPE.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_object;
+
+#define QGA_DEFAULT_TIMEOUT_MS 10000
+#define QGA_REPLY_MAX (16u << 20)
+#define QGA_NAME_MAX 128
+
+/* ---- names and arguments ---- */
+
+/*
+ * A command name QEMU's QAPI generator accepts in any version: an optional
+ * downstream prefix `__RFQDN_`, then a letter, then letters, digits, '-'
+ * and '_' (at most QGA_NAME_MAX bytes). qga_check_command_name() sets a
+ * message naming the name and returns ERR_INPUT when it is not one.
+ */
+bool qga_valid_command_name(const char *name);
+int qga_check_command_name(const char *name);
+
+/*
+ * Parse command arguments given as JSON text. The text must be one JSON
+ * object (json-c's strict mode; valid UTF-8 where json-c checks it; nothing
+ * after it but whitespace). On error: ERR_INPUT and "LABEL:LINE:COL:
+ * problem" (LABEL says where the text came from; NULL: "arguments").
+ * *out is a new reference.
+ */
+int qga_parse_args(struct json_object **out, const char *text, const char *label);
+
+/*
+ * Parse "NAME [JSON-ARGS]" (as given to `smoke --call`): the name, then
+ * optionally whitespace and a JSON object. *name_out is malloc()ed;
+ * *args_out is a new reference or NULL when no arguments were given.
+ */
+int qga_parse_call(char **name_out, struct json_object **args_out, const char *spec);
+
+/*
+ * A timeout given in seconds ("10", "0.5"; above 0, at most a day) to ms.
+ * NULL text gives 0 (the default). ERR_INPUT with "LABEL 'TEXT': ..." else.
+ */
+int qga_parse_timeout(int *out_ms, const char *text, const char *label);
+
+/* ---- a connection ---- */
+
+struct qga;
+
+/*
+ * Connect to the agent socket at `path` (a unix socket; paths longer than
+ * sun_path are reached through their directory). timeout_ms bounds the
+ * connect and becomes the connection's timeout (0: QGA_DEFAULT_TIMEOUT_MS).
+ * Errors name the path: missing socket, refused (no agent listening),
+ * not a socket, timeout.
+ */
+int qga_connect(struct qga **out, const char *path, int timeout_ms);
+
+/*
+ * Use an already connected stream socket (ownership passes to the
+ * connection, also on failure). `what` names it in messages.
+ */
+int qga_from_fd(struct qga **out, int fd, const char *what, int timeout_ms);
+
+/* Close and free. NULL is fine. */
+void qga_free(struct qga *q);
+
+/* The deadline of each later exchange, in ms (0: QGA_DEFAULT_TIMEOUT_MS). */
+void qga_set_timeout(struct qga *q, int timeout_ms);
+
+/* The largest reply accepted, in bytes (0: QGA_REPLY_MAX). */
+void qga_set_reply_cap(struct qga *q, size_t cap);
+
+/*
+ * Handshake: send 0xFF (so the agent drops a half-read request of an
+ * earlier client) and guest-sync-delimited with a random id, then discard
+ * everything up to a 0xFF followed by {"return": id}. qga_execute() does
+ * this itself when the stream is not known to be clean (a new connection,
+ * or after a failed exchange); calling it first separates "the agent does
+ * not answer at all" from "the command failed".
+ */
+int qga_sync(struct qga *q);
+
+/* qga_sync() with a given id (tests; an id must be new on the channel). */
+int qga_sync_id(struct qga *q, int64_t id);
+
+enum qga_reply_kind {
+	QGA_REPLY_RETURN,  /* {"return": VALUE} */
+	QGA_REPLY_ERROR,   /* {"error": {"class": ..., "desc": ...}} */
+	QGA_REPLY_NONE     /* the command sent nothing (success-response false) */
+};
+
+/*
+ * One reply. `raw` is the reply object (a reference the reply owns; NULL
+ * for QGA_REPLY_NONE); `value` (the "return" member, NULL for JSON null),
+ * `error_class` and `error_desc` point into it. error_class and error_desc
+ * are never NULL for QGA_REPLY_ERROR (a missing member reads as "").
+ */
+struct qga_reply {
+	enum qga_reply_kind kind;
+	struct json_object *raw;
+	struct json_object *value;
+	const char *error_class;
+	const char *error_desc;
+};
+#define QGA_REPLY_INIT { QGA_REPLY_NONE, NULL, NULL, NULL, NULL }
+
+void qga_reply_release(struct qga_reply *r);
+
+/*
+ * Run one command: send {"execute": NAME, "arguments": ARGS} (no
+ * "arguments" when args is NULL; args is borrowed), followed by a
+ * guest-sync-delimited with a fresh id, and read the reply. The trailing
+ * handshake is how a command that answers nothing on success (guest-shutdown,
+ * the guest-suspend-* family: 'success-response': false) is told apart from
+ * silence: its delimiter arrives with no reply before it (QGA_REPLY_NONE).
+ *
+ * Returns 0 when the agent answered, whatever the answer (look at out->kind:
+ * an error reply is not a failure of this function), or a negative code when
+ * the exchange failed (no answer in time, connection closed before the
+ * reply, garbage, a reply over the cap, a reply that is not a JSON object,
+ * has neither "return" nor "error", or comes twice). A reply followed by the
+ * end of the connection still counts. ERR_INPUT for an invalid name or
+ * arguments that are not an object (nothing is sent then). After a failure
+ * the next call handshakes again first.
+ */
+int qga_execute(struct qga_reply *out, struct qga *q, const char *name,
+		struct json_object *args);
+
+/* ---- the smoke runner ---- */
+
+/*
+ * One call to make. `name` is the command; `args_json` a JSON object text
+ * or NULL for no arguments; `source` says where the request came from (for
+ * the report: "example", "--call", ...; may be NULL). All borrowed.
+ */
+struct qga_smoke_call {
+	const char *name;
+	const char *args_json;
+	const char *source;
+};
+
+struct qga_smoke_opts {
+	const char *agent;                   /* the qemu-ga binary to start */
+	const struct qga_smoke_call *calls;  /* the calls, in order */
+	size_t ncalls;
+	int timeout_ms;       /* per exchange, and for the agent to listen (0: default) */
+	const char *tmpdir;   /* parent of the private directory (NULL: $TMPDIR or /tmp) */
+};
+
+struct qga_smoke_command {
+	char *name;
+	bool listed;          /* guest-info lists it */
+	bool enabled;         /* ... as enabled */
+	bool success_response; /* ... and it answers on success */
+};
+
+struct qga_smoke_call_result {
+	char *name;
+	char *source;                /* NULL when the call had none */
+	struct json_object *args;    /* the arguments sent (owned), or NULL */
+	bool ran;                    /* the request was sent */
+	bool ok;                     /* the agent answered without an error */
+	struct qga_reply reply;      /* when ran */
+	char *message;               /* why it failed, or NULL */
+};
+
+/*
+ * What a smoke run found, filled as far as the run got (also when it
+ * failed). The agent is always stopped and its directory removed before
+ * qga_smoke_run() returns.
+ */
+struct qga_smoke_result {
+	bool started;                      /* the agent was started */
+	char *agent;                       /* the agent run (a path made absolute) */
+	char *agent_version;               /* guest-info "version", or NULL */
+	struct qga_smoke_command *commands; /* one per distinct command called */
+	size_t ncommands;
+	struct qga_smoke_call_result *calls;
+	size_t ncalls;
+	int agent_status;                  /* exit status: 128+N for signal N; -1 unknown */
+	bool agent_died;                   /* the agent exited before it was stopped */
+	char *agent_log;                   /* the agent's output and log (last 8 KiB) */
+	bool ok;                           /* every check passed */
+};
+#define QGA_SMOKE_RESULT_INIT { false, NULL, NULL, NULL, 0, NULL, 0, -1, false, NULL, false }
+
+/*
+ * Start `opts->agent -m unix-listen -p SOCK -t STATE -l LOG -f PIDFILE` in
+ * a private directory, wait (bounded) for it to listen, handshake, check
+ * with guest-info that every command of the calls is listed and enabled,
+ * then make each call. A call is made even when an earlier one got an error
+ * reply; after an exchange that failed (no reply in time, garbage, the agent
+ * died) the remaining calls are reported as not run.
+ *
+ * Returns 0 when every check passed (out->ok), else a negative code with a
+ * message that says what failed first (bad arguments of a call are ERR_INPUT
+ * and nothing is started). The agent is stopped (SIGTERM, then SIGKILL) and
+ * reaped on every path; it also gets SIGKILL if this process dies first.
+ * *out is always set: release it with qga_smoke_result_release().
+ */
+int qga_smoke_run(struct qga_smoke_result *out, const struct qga_smoke_opts *opts);
+
+void qga_smoke_result_release(struct qga_smoke_result *r);
+
+/*
+ * The result as JSON (a new reference):
+ * {"ok", "agent", "agent_version", "agent_status", "commands": [{"name",
+ *  "listed", "enabled", "success-response"}], "calls": [{"name", "source",
+ *  "arguments", "ok", "return" | "error": {"class", "desc"} | "no-reply": true,
+ *  "message"}], "agent_log" (only when not ok)}
+ */
+struct json_object *qga_smoke_result_json(const struct qga_smoke_result *r);
+
+/*
+ * The arguments of a request object as the doc Examples of a command give it
+ * ({"execute": NAME, "arguments": {...}}), for qga_smoke_call.args_json:
+ * *out is a malloc()ed JSON text or NULL when the request has no arguments.
+ * ERR_INPUT when `request` is not such an object or executes another command
+ * than `name`.
+ */
+int qga_request_args(char **out, const char *name, struct json_object *request);
+
+#endif
