@@ -104,4 +104,41 @@ int patchgen_read_blob(struct buf *out, const char *repo_dir, const char *hex, c
 
 /* ---- patch series (series.c) ---- */
 
+/* One exported patch: a git format-patch mail. */
+struct patchgen_patch {
+	char *name;       /* "qga-forge-0001-qga-add-guest-foo.patch" (PREFIX-NNNN-subject) */
+	char *subject;    /* the commit's summary line (or the squash subject) */
+	char commit[41];  /* the commit it was made from (the head for a squash) */
+	char *data;       /* the patch text, NUL-terminated */
+	size_t len;
+	int64_t when;     /* the commit's author time, seconds since the epoch */
+};
+
+struct patchgen_series_opts {
+	const char *prefix;          /* file names start PREFIX-NNNN-; NULL: "qga-forge" */
+	bool squash;                 /* one patch for the whole range */
+	const char *squash_subject;  /* its subject; NULL: the last commit's */
+	bool diffstat;               /* a diffstat after "---" */
+	const char *signature;       /* text after the "-- " line; NULL: "qga-forge" (no version,
+	                                so a new qga-forge does not change the bytes) */
+};
+
+/*
+ * Export base_rev..head_rev (which must be a straight line of commits on top
+ * of base_rev) as git format-patch mails, oldest first: "From <id> Mon Sep 17
+ * 00:00:00 2001", From: (author), Date: (author date, RFC 2822), Subject:
+ * [PATCH n/m] (or [PATCH] alone), the message body, "---", optional
+ * diffstat, the diff with a/ and b/ paths and 3 lines of context, and a
+ * "-- " trailer. The same commits give the same bytes. Binary files,
+ * symbolic links, submodules and commits that change nothing are refused
+ * with a message naming the commit. Before returning, every patch is read
+ * back and applied in memory, in order, to the baseline tree with exact
+ * context (fuzz 0), and the result must be head_rev's tree. An empty range
+ * gives *n == 0. Free with patchgen_series_free().
+ */
+int patchgen_export_series(struct patchgen_patch **out, size_t *n, const char *repo_dir,
+			   const char *base_rev, const char *head_rev,
+			   const struct patchgen_series_opts *opts);
+void patchgen_series_free(struct patchgen_patch *p, size_t n);
+
 #endif

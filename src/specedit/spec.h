@@ -1,0 +1,234 @@
+#ifndef QGA_FORGE_SPEC_H
+#define QGA_FORGE_SPEC_H
+
+/*
+ * RPM spec files: a lossless model, and the edits qga-forge makes to them.
+ *
+ * Every editing function takes the current spec text (`in`) and appends the
+ * new text to `out`; it never reads or writes the spec file itself, so the
+ * caller decides how the result lands (fs_write_atomic(), or one workspace
+ * transaction with other files). Bytes the edit does not mean to change are
+ * copied unchanged: line endings, tabs, alignment, comments, trailing
+ * spaces. On error `out` is left as it was and the message names the spec
+ * and, for rejected input, the place: "foo.spec:12:1: '%if' without '%endif'".
+ *
+ * `path` is used for messages and, where rpm is asked, to find the files
+ * next to the spec; it need not exist for the pure text functions.
+ *
+ * Functions return 0 or a negative error code (util/error.h). They never
+ * print. The rpm functions (spec_query(), spec_verify_patches(), and
+ * spec_bump(), which asks rpm for the new version-release) parse the spec
+ * with librpmbuild in a forked child: the spec's %(...) and Lua code and
+ * rpm's global macro state never touch the calling process.
+ *
+ * Thread safety: none of these functions may run concurrently (the error
+ * message is per thread, but rpm's configuration is read per process).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+/* Host rpm version, from librpm: 4.18.0 is 41800. */
+int spec_rpm_version(void);
+
+/*
+ * Where a spec's sources and patches live: X/SOURCES for a spec at
+ * X/SPECS/foo.spec, else the spec's own directory. Caller frees.
+ */
+char *spec_sourcedir(const char *spec_path);
+
+/* ---- layout: what the model sees (read only) ---- */
+
+enum spec_prep_style {
+	SPEC_PREP_NONE,      /* %prep applies no patch */
+	SPEC_PREP_PATCH,     /* explicit %patch lines (or lines using %{PATCHn}) */
+	SPEC_PREP_AUTO       /* %autosetup or %autopatch applies the patches */
+};
+
+enum spec_patch_form {
+	SPEC_FORM_NONE,      /* no %patch line to copy */
+	SPEC_FORM_PATCHN,    /* %patch3 -p1         (rpm up to 4.19) */
+	SPEC_FORM_PATCH_N,   /* %patch 3 -p1        (rpm 4.18 and later) */
+	SPEC_FORM_PATCH_P,   /* %patch -P 3 -p1     (every rpm) */
+	SPEC_FORM_MACRO      /* a line using %{PATCH3}, e.g. git am %{PATCH3} */
+};
+
+struct spec_patch_tag {
+	int number;          /* rpm's number: unnumbered Patch: tags count on from the highest so far */
+	bool numbered;       /* PatchN: rather than Patch: (or a %patchlist line) */
+	bool conditional;    /* inside %if/%ifarch... */
+	unsigned line;       /* 1-based line of the tag */
+	char *value;         /* the file name as written (macros not expanded) */
+};
+
+struct spec_layout {
+	struct spec_patch_tag *patches;  /* declaration order */
+	size_t npatches;
+	enum spec_prep_style prep;
+	enum spec_patch_form form;       /* of the last explicit patch line, if any */
+	bool git_am;                     /* %prep applies patches with git am */
+	int max_number;                  /* highest patch number in use (commented-out tags count), -1 if none */
+};
+
+/*
+ * The model's view of a spec. Fails on what the model rejects: binary data,
+ * unbalanced conditionals, a second %prep, duplicate patch numbers in effect.
+ */
+int spec_layout(struct spec_layout *out, const char *path, const struct buf *in);
+void spec_layout_release(struct spec_layout *l);
+
+/* ---- add-patch ---- */
+
+struct spec_add_patch_opts {
+	const char *name;        /* patch file name for the tag: a plain name, no '%', no blanks */
+	const char *comment;     /* NULL, or text for "# ..." lines above the tag (one per line) */
+	const void *patch_data;  /* the patch, to check it suits the %prep style (may be NULL) */
+	size_t patch_len;
+	int rpm_version;         /* rpm that will read the spec; 0: spec_rpm_version() */
+};
+
+struct spec_add_patch_result {
+	int number;              /* the new patch's number */
+	bool numbered;           /* PatchN: was written (else Patch:) */
+	unsigned tag_line;       /* 1-based line of the new tag in the new text */
+	unsigned prep_line;      /* 1-based line of the new %prep line, 0 when %autosetup/%autopatch applies it */
+	struct buf warnings;     /* one message per line (e.g. a form changed for this rpm) */
+};
+
+/*
+ * Declare patch `opts->name` as the highest-numbered patch (one more than
+ * any number the spec uses, in any branch of any conditional, commented-out
+ * tags included) after the last Patch tag, outside any conditional, in the
+ * spec's own tag style (number padding, alignment, tabs, unnumbered Patch:).
+ * Adds the %prep line in the form of the last existing patch line, after it
+ * and outside any conditional, or none where %autosetup/%autopatch applies
+ * the patch. A %prep that would not apply it (an %autopatch -M range that
+ * ends below the new number), a git am layout with a patch that is not a
+ * mailbox, a name already declared, duplicate numbers, unbalanced
+ * conditionals or a spec without %prep are refused.
+ * Where `rpm_version` rejects %patchN (4.20) or lacks %patch N (before
+ * 4.18), %patch -P N is written and a warning says so.
+ * Release the result with spec_add_patch_result_release().
+ */
+int spec_add_patch(struct buf *out, struct spec_add_patch_result *res, const char *path,
+		   const struct buf *in, const struct spec_add_patch_opts *opts);
+void spec_add_patch_result_release(struct spec_add_patch_result *res);
+
+/*
+ * Remove the Patch tag whose value is `name`, its "# qga-forge: ..." comment
+ * block, and the %prep lines that apply only that patch. ERR_NOTFOUND when
+ * no tag has that value. Other numbers are not changed.
+ */
+int spec_remove_patch(struct buf *out, const char *path, const struct buf *in, const char *name);
+
+/* ---- renumber ---- */
+
+struct spec_renumber_map {
+	int old_number;
+	int new_number;
+	unsigned line;
+};
+
+/*
+ * Number the Patch tags sequentially in declaration order (from 0 when the
+ * first is 0 or unnumbered, else from 1) and rewrite every reference:
+ * %patchN, %patch N, %patch -P N, %{PATCHn}, %PATCHn, %autopatch numbers and
+ * -m/-M ranges. Tags keep their padding, alignment and comments. Refused when
+ * a number is declared twice, when a reference names no tag, or when an
+ * %autopatch range would select other patches afterwards. *map (may be
+ * NULL) lists every tag, declaration order; caller frees.
+ */
+int spec_renumber(struct buf *out, struct spec_renumber_map **map, size_t *nmap,
+		  const char *path, const struct buf *in);
+
+/* ---- rpm's view ---- */
+
+struct spec_query_opts {
+	const char *sourcedir;          /* NULL: spec_sourcedir(path) */
+	const char *const *defines;     /* "MACRO VALUE" entries, NULL-terminated, or NULL */
+	const char *dist;               /* when set, %{dist} is defined as this ("" for %{nil}) */
+};
+
+struct spec_src {
+	int number;
+	char *file;                     /* file name as rpm expanded it */
+};
+
+struct spec_info {
+	char *name;
+	char *epoch;                    /* NULL when the spec has no Epoch */
+	char *version;
+	char *release;
+	struct spec_src *patches;       /* declared, in rpm's number order */
+	size_t npatches;
+	struct spec_src *applied;       /* as the expanded %prep applies them, in order */
+	size_t napplied;
+};
+
+/*
+ * Parse spec text with librpmbuild (rpmSpecParse, RPMSPEC_ANYARCH |
+ * RPMSPEC_FORCE) in a child process. `text` NULL means the file at `path`;
+ * otherwise the text is written to a temporary file next to `path`, so
+ * relative lookups (%{_specdir}, %include) work, and removed afterwards.
+ * A parse error fails with rpm's own message, its line numbers pointing
+ * into `path`.
+ */
+int spec_query(struct spec_info *out, const char *path, const struct buf *text,
+	       const struct spec_query_opts *opts);
+void spec_info_release(struct spec_info *info);
+
+/*
+ * Check, with rpm, that the expanded %prep of `text` applies the patch files
+ * `names` (as declared, e.g. "foo.patch") each exactly once, in this order,
+ * after every other patch it applies. A parse error or any other outcome
+ * fails with a message that says which patch and why.
+ */
+int spec_verify_patches(const char *path, const struct buf *text, const char *const *names,
+			size_t n, const struct spec_query_opts *opts);
+
+/* ---- bump ---- */
+
+struct spec_bump_opts {
+	const char *changelog;   /* entry text, one item per line ("- " added); NULL: "- rebuilt" */
+	const char *packager;    /* "Name <email>"; NULL: %packager, $QGA_FORGE_PACKAGER, or a default */
+	const char *suffix;      /* NULL: bump the release number; else a local suffix (".qga") */
+	int64_t now;             /* entry time, seconds since the epoch; 0: the current time */
+	const struct spec_query_opts *query;  /* how rpm reads the spec (may be NULL) */
+};
+
+struct spec_bump_result {
+	char *old_release;       /* the Release/macro value before and after (as written) */
+	char *new_release;
+	char *header;            /* the changelog header line written, NULL when none */
+	bool release_managed;    /* %autorelease: left alone */
+	bool changelog_managed;  /* %autochangelog: left alone */
+	struct buf warnings;
+};
+
+/*
+ * Bump the release as rpmdev-bumpspec does (the %global/%define baserelease
+ * or release macro the Release tag uses, else the leading number of
+ * Release:, "0.N" pre-releases bumping N), or, with a suffix, append
+ * SUFFIX1 to Release (SUFFIXn becomes SUFFIXn+1) so a local build sorts
+ * above the vendor's same release. Adds a %changelog entry in the style of
+ * the existing ones: "* Www Mmm DD YYYY Name <email> - [E:]V-R" (epoch when
+ * the newest entry shows one, the dist tag when it shows one), C locale, UTC,
+ * never dated before the newest entry, '%' escaped as "%%".
+ * %autorelease and %autochangelog are left alone.
+ */
+int spec_bump(struct buf *out, struct spec_bump_result *res, const char *path,
+	      const struct buf *in, const struct spec_bump_opts *opts);
+void spec_bump_result_release(struct spec_bump_result *res);
+
+/*
+ * Replace the items of the changelog entry whose header line is exactly
+ * `header` with `text` (same rules as spec_bump's changelog text).
+ * ERR_NOTFOUND when no entry has that header.
+ */
+int spec_changelog_set_entry(struct buf *out, const char *path, const struct buf *in,
+			     const char *header, const char *text);
+
+#endif
