@@ -10,8 +10,16 @@
 const struct cli_command cli_commands[] = {
 	{ "init", cmd_init, 0, "prepare a workspace from a src.rpm" },
 	{ "status", cmd_status, NEED_WORKSPACE, "show the workspace's package, version and commands" },
+	{ "add-command", cmd_add_command, NEED_WORKSPACE, "declare a guest-agent command and add its handler" },
+	{ "remove-command", cmd_remove_command, NEED_WORKSPACE, "take back a command that add-command added" },
+	{ "commands", cmd_commands, NEED_WORKSPACE, "list the schema's commands with their C prototypes" },
+	{ "build", cmd_build, NEED_WORKSPACE, "build the src.rpm, the binary rpms and the agent" },
+	{ "agent", cmd_agent, NEED_WORKSPACE, "rebuild qemu-ga from the work tree, incrementally" },
+	{ "forge", cmd_forge, 0, "init, add commands, build and smoke-test in one step" },
 	{ "smoke", cmd_smoke, 0, "start an agent and call its new commands" },
 	{ "exec", cmd_exec, 0, "run one command on an agent socket" },
+	{ "patch", cmd_patch, NEED_WORKSPACE, "export the commits as patches and sync the spec" },
+	{ "spec", cmd_spec, 0, "edit a spec file: add-patch, renumber, bump, check" },
 	{ "help", cmd_help, 0, "list the commands" },
 	{ "version", cmd_version, 0, "print the version of qga-forge" },
 	{ NULL, NULL, 0, NULL }

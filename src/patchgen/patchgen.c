@@ -527,6 +527,111 @@ cleanup:
 	return ret;
 }
 
+int patchgen_update_index(const char *repo_dir, const char *const *paths, size_t n)
+{
+	git_repository *repo = NULL;
+	git_object *head = NULL;
+	git_tree *tree = NULL;
+	git_index *idx = NULL;
+	size_t i;
+	int ret;
+
+	if ((ret = open_repo(&repo, repo_dir)) < 0)
+		return ret;
+	if (git_revparse_single(&head, repo, "HEAD^{tree}") < 0 ||
+	    git_tree_lookup(&tree, repo, git_object_id(head)) < 0 ||
+	    git_repository_index(&idx, repo) < 0) {
+		ret = git_fail(ERR_GENERIC, "cannot update the index of '%s'", repo_dir);
+		goto cleanup;
+	}
+	for (i = 0; i < n && !ret; i++) {
+		git_tree_entry *te = NULL;
+		char *abs;
+		struct stat st;
+
+		if (git_tree_entry_bypath(&te, tree, paths[i]) < 0) {
+			/* Gone from HEAD: gone from the index. */
+			git_error_clear();
+			if (git_index_remove_bypath(idx, paths[i]) < 0)
+				ret = git_fail(ERR_GENERIC, "cannot update '%s' in the index", paths[i]);
+			continue;
+		}
+		/*
+		 * The entry takes its id from the tree, not from hashing the file
+		 * through the repository's filters, so the index always names
+		 * exactly the committed content.
+		 */
+		abs = fs_path_join(repo_dir, paths[i]);
+		if (lstat(abs, &st) == 0) {
+			git_index_entry e;
+
+			memset(&e, 0, sizeof(e));
+			e.ctime.seconds = (int32_t)st.st_ctim.tv_sec;
+			e.ctime.nanoseconds = (uint32_t)st.st_ctim.tv_nsec;
+			e.mtime.seconds = (int32_t)st.st_mtim.tv_sec;
+			e.mtime.nanoseconds = (uint32_t)st.st_mtim.tv_nsec;
+			e.dev = (uint32_t)st.st_dev;
+			e.ino = (uint32_t)st.st_ino;
+			e.uid = st.st_uid;
+			e.gid = st.st_gid;
+			e.file_size = (uint32_t)st.st_size;
+			e.mode = git_tree_entry_filemode(te);
+			e.id = *git_tree_entry_id(te);
+			e.path = paths[i];
+			if (git_index_add(idx, &e) < 0)
+				ret = git_fail(ERR_GENERIC, "cannot update '%s' in the index", paths[i]);
+		}
+		free(abs);
+		git_tree_entry_free(te);
+	}
+	if (!ret && git_index_write(idx) < 0)
+		ret = git_fail(ERR_GENERIC, "cannot write the index of '%s'", repo_dir);
+cleanup:
+	git_index_free(idx);
+	git_tree_free(tree);
+	git_object_free(head);
+	git_repository_free(repo);
+	return ret;
+}
+
+int patchgen_paths_clean(const char *repo_dir, const char *const *paths, size_t n,
+			 struct buf *what)
+{
+	git_repository *repo = NULL;
+	git_status_list *st = NULL;
+	git_status_options opts = GIT_STATUS_OPTIONS_INIT;
+	size_t i, count;
+	int ret;
+
+	if (!n)
+		return 1;
+	if ((ret = open_repo(&repo, repo_dir)) < 0)
+		return ret;
+	opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES |
+		     GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
+	opts.pathspec.strings = (char **)paths;
+	opts.pathspec.count = n;
+	if (git_status_list_new(&st, repo, &opts) < 0) {
+		ret = git_fail(ERR_GENERIC, "cannot read the status of '%s'", repo_dir);
+		goto cleanup;
+	}
+	count = git_status_list_entrycount(st);
+	ret = count == 0;
+	for (i = 0; what && i < count && i < 5; i++) {
+		const git_status_entry *e = git_status_byindex(st, i);
+		const git_diff_delta *d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
+
+		buf_printf(what, "%s%s", i ? ", " : "", d ? d->new_file.path : "?");
+	}
+	if (what && count > 5)
+		buf_printf(what, " and %zu more", count - 5);
+cleanup:
+	git_status_list_free(st);
+	git_repository_free(repo);
+	return ret;
+}
+
 int patchgen_is_clean(const char *repo_dir, struct buf *what)
 {
 	git_repository *repo = NULL;

@@ -68,11 +68,29 @@ int patchgen_set_ref(const char *repo_dir, const char *refname, const char *old_
 int patchgen_reset_index(const char *repo_dir);
 
 /*
+ * After a ref move that changed only `paths` (relative to the repo root),
+ * bring just those index entries to HEAD's tree, with the stat data of the
+ * files on disk (which hold that content). Much cheaper than a full reset
+ * on a large tree; other entries, including anything the user staged,
+ * are left alone.
+ */
+int patchgen_update_index(const char *repo_dir, const char *const *paths, size_t n);
+
+/*
  * 1 when the work tree and index match HEAD (untracked files count as
  * changes, ignored ones do not), 0 when not, with a description of the
  * first few changed paths in `what` (may be NULL); <0 on error.
  */
 int patchgen_is_clean(const char *repo_dir, struct buf *what);
+
+/*
+ * The same check limited to `paths` (git pathspecs relative to the repo
+ * root: a file, or a directory for everything below it): 1 when all of it
+ * matches HEAD in the index and on disk, untracked files included, 0 when
+ * not, <0 on error.
+ */
+int patchgen_paths_clean(const char *repo_dir, const char *const *paths, size_t n,
+			 struct buf *what);
 
 /* Commit ids of base..head, oldest first; caller frees the array. */
 int patchgen_list_commits(char (**out)[41], size_t *n, const char *repo_dir,

@@ -438,6 +438,32 @@ void ws_txn_abort(struct ws_txn *t)
  * Applying it is idempotent, so recovery can run it again after a crash
  * at any point.
  */
+/*
+ * Bring the index to the new head for the files the transaction changed
+ * inside the work tree: a full reset would stat and rewrite every entry
+ * of a large tree on every edit.
+ */
+static int update_index(struct ws *ws, struct json_object *files)
+{
+	size_t i, n = json_object_array_length(files), k = 0, len = strlen(ws->src);
+	const char **paths = xcalloc(n ? n : 1, sizeof(*paths));
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		struct json_object *tv;
+		const char *t;
+
+		if (!json_object_object_get_ex(json_object_array_get_idx(files, i), "target", &tv))
+			continue;
+		t = json_object_get_string(tv);
+		if (!strncmp(t, ws->src, len) && t[len] == '/' && strncmp(t + len + 1, ".git/", 5))
+			paths[k++] = t + len + 1;
+	}
+	ret = patchgen_update_index(ws->src, paths, k);
+	free(paths);
+	return ret;
+}
+
 static int apply_manifest(struct ws *ws, const char *dir, struct json_object *m)
 {
 	struct json_object *files, *ref;
@@ -495,7 +521,7 @@ static int apply_manifest(struct ws *ws, const char *dir, struct json_object *m)
 		}
 	}
 	crash_point(2);
-	if (moved_ref && (ret = patchgen_reset_index(ws->src)) < 0)
+	if (moved_ref && (ret = update_index(ws, files)) < 0)
 		return ret;
 	crash_point(3);
 	return fs_remove_tree(dir);

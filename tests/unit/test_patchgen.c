@@ -738,6 +738,58 @@ static void test_patchgen__is_clean(void **state)
 	assert_int_equal(patchgen_is_clean(tu_path("nowhere"), NULL), ERR_GENERIC);
 }
 
+static void test_patchgen__update_index_paths(void **state)
+{
+	char base[41], c1[41], rp[PATH_MAX];
+	struct buf what = BUF_INIT;
+	const struct patchgen_change ch[] = {
+		{ "README", "readme v2\n", 10, 0, false },
+		{ "b.txt", NULL, 0, 0, true },
+		{ "new/file.txt", "new\n", 4, 0, false },
+	};
+	const char *paths[] = { "README", "b.txt", "new/file.txt" };
+
+	tu_fmt(rp, "%s", tu_path("r"));
+	make_repo(rp, base);
+	commit(c1, rp, base, ch, 3, "c1\n");
+	assert_int_equal(patchgen_set_ref(rp, "refs/heads/forge", base, c1), 0);
+	tu_write(tu_path("r/README"), "readme v2\n");
+	assert_int_equal(unlink(tu_path("r/b.txt")), 0);
+	tu_write(tu_path("r/new/file.txt"), "new\n");
+	/* A user's own edit elsewhere stays a work tree change. */
+	tu_write(tu_path("r/lib/code.c"), "int y;\n");
+	assert_int_equal(patchgen_update_index(rp, paths, 3), 0);
+	assert_int_equal(patchgen_is_clean(rp, &what), 0);
+	assert_string_equal(what.ptr, "lib/code.c");
+	buf_reset(&what);
+	tu_write(tu_path("r/lib/code.c"), "int x;\n");
+	assert_int_equal(patchgen_is_clean(rp, &what), 1);
+	buf_release(&what);
+}
+
+static void test_patchgen__paths_clean(void **state)
+{
+	char base[41], rp[PATH_MAX];
+	struct buf what = BUF_INIT;
+	const char *lib[] = { "lib" }, *readme[] = { "README" };
+
+	tu_fmt(rp, "%s", tu_path("r"));
+	make_repo(rp, base);
+	assert_int_equal(patchgen_paths_clean(rp, lib, 1, &what), 1);
+	/* A change outside the paths does not count... */
+	tu_write(tu_path("r/README"), "changed\n");
+	assert_int_equal(patchgen_paths_clean(rp, lib, 1, &what), 1);
+	assert_int_equal(patchgen_paths_clean(rp, readme, 1, &what), 0);
+	assert_string_equal(what.ptr, "README");
+	buf_reset(&what);
+	/* ...one inside does, and so does an untracked file there. */
+	tu_write(tu_path("r/lib/extra.c"), "int z;\n");
+	assert_int_equal(patchgen_paths_clean(rp, lib, 1, &what), 0);
+	assert_string_equal(what.ptr, "lib/extra.c");
+	buf_release(&what);
+	assert_int_equal(patchgen_paths_clean(rp, lib, 0, NULL), 1);
+}
+
 static void test_patchgen__is_clean_many(void **state)
 {
 	char base[41], rp[PATH_MAX];
@@ -780,6 +832,8 @@ int main(void)
 		TU_TEST(test_patchgen__tree_changes_symlink_refused),
 		TU_TEST(test_patchgen__read_blob),
 		TU_TEST(test_patchgen__is_clean),
+		TU_TEST(test_patchgen__update_index_paths),
+		TU_TEST(test_patchgen__paths_clean),
 		TU_TEST(test_patchgen__is_clean_many),
 	};
 

@@ -1,0 +1,193 @@
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/run.h"
+#include "util/banned.h"
+
+/*
+ * The tree's own generator is the ground truth for prototypes. It runs on
+ * a copy of the schema in a temporary directory, so the tree is never
+ * written to and a failed run leaves nothing behind.
+ */
+
+#define GEN_TIMEOUT_MS (120 * 1000)
+
+int qapi_gen_run(const char *tree_dir, const char *schema_path, const char *outdir)
+{
+	char *script = fs_path_join(tree_dir, "scripts/qapi-gen.py");
+	const char *argv[] = { "python3", script, "-o", outdir, "-p", "qga-", schema_path, NULL };
+	struct run_opts opts = { 0 };
+	struct run_result res = RUN_RESULT_INIT;
+	int rc;
+
+	opts.argv = argv;
+	opts.capture = true;
+	opts.capture_cap = 64 * 1024;
+	opts.timeout_ms = GEN_TIMEOUT_MS;
+	rc = run_command(&res, &opts);
+	if (!rc && (res.status != 0 || res.timed_out)) {
+		buf_rtrim(&res.err);
+		rc = error_set(ERR_INPUT, "the tree's QAPI generator rejected the schema%s: %s",
+			       res.timed_out ? " (timed out)" : "",
+			       res.err.len ? res.err.ptr : "(no message)");
+	}
+	run_result_release(&res);
+	free(script);
+	return rc;
+}
+
+/* Copy the tree's other qga/ .json files (includes) next to the schema copy. */
+static int copy_json_siblings(const char *qga_dir, const char *dst_dir)
+{
+	DIR *d = opendir(qga_dir);
+	struct dirent *e;
+	int rc = 0;
+
+	if (!d)
+		return 0;
+	while (!rc && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		char *src, *dst;
+
+		if (n < 6 || strcmp(e->d_name + n - 5, ".json") || !strcmp(e->d_name, "qapi-schema.json"))
+			continue;
+		src = fs_path_join(qga_dir, e->d_name);
+		dst = fs_path_join(dst_dir, e->d_name);
+		rc = fs_copy_file(src, dst);
+		free(src);
+		free(dst);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* The declaration line of `func` in the generated header, trimmed; NULL if absent. */
+static char *find_decl(const struct buf *hdr, const char *func)
+{
+	char *want = xasprintf("%s(", func);
+	const char *p = hdr->ptr;
+	char *found = NULL;
+
+	while ((p = strstr(p, want))) {
+		const char *ls = p, *le;
+
+		if (p > hdr->ptr && p[-1] != ' ' && p[-1] != '*') {
+			p += strlen(want);
+			continue;
+		}
+		while (ls > hdr->ptr && ls[-1] != '\n')
+			ls--;
+		le = strchr(p, '\n');
+		if (!le)
+			le = hdr->ptr + hdr->len;
+		while (le > ls && (le[-1] == ' ' || le[-1] == '\r'))
+			le--;
+		if (le > ls && le[-1] == ';') {
+			found = xstrndup(ls, (size_t)(le - ls));
+			break;
+		}
+		p += strlen(want);
+	}
+	free(want);
+	return found;
+}
+
+int qapi_gen_crosscheck(const char **skip_reason, const char *tree_dir, const char *schema_text,
+			size_t len, const struct qapi_proto *protos, size_t n)
+{
+	char *script = fs_path_join(tree_dir, "scripts/qapi-gen.py");
+	char *tmp = NULL, *qga = NULL, *schema = NULL, *outdir = NULL, *hdr_path = NULL;
+	char *tree_qga = fs_path_join(tree_dir, "qga");
+	struct buf hdr = BUF_INIT;
+	const char *tmpdir = getenv("TMPDIR");
+	size_t i;
+	int rc = 0;
+
+	*skip_reason = NULL;
+	if (!fs_is_file(script)) {
+		*skip_reason = "the tree has no scripts/qapi-gen.py";
+		rc = 1;
+		goto out;
+	}
+	if (!run_have_program("python3")) {
+		*skip_reason = "python3 is not installed";
+		rc = 1;
+		goto out;
+	}
+	tmp = xasprintf("%s/qga-forge-gen.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	if (!mkdtemp(tmp)) {
+		rc = error_set_errno(ERR_GENERIC, "cannot create a temporary directory '%s'", tmp);
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	qga = fs_path_join(tmp, "qga");
+	schema = fs_path_join(qga, "qapi-schema.json");
+	outdir = fs_path_join(tmp, "out");
+	rc = fs_mkdirs(qga, 0700);
+	if (!rc)
+		rc = copy_json_siblings(tree_qga, qga);
+	if (!rc)
+		rc = fs_write_atomic(schema, schema_text, len, 0644);
+	if (!rc) {
+		rc = qapi_gen_run(tree_dir, schema, outdir);
+		if (rc) {
+			/* Name the schema as the user knows it, not by its temporary copy. */
+			struct buf msg = BUF_INIT;
+			const char *m = error_last(), *hit;
+
+			while ((hit = strstr(m, schema))) {
+				buf_put(&msg, m, (size_t)(hit - m));
+				buf_puts(&msg, "qga/qapi-schema.json");
+				m = hit + strlen(schema);
+			}
+			buf_puts(&msg, m);
+			error_set(rc, "%s", msg.ptr);
+			buf_release(&msg);
+		}
+	}
+	if (rc)
+		goto out;
+	hdr_path = fs_path_join(outdir, "qga-qapi-commands.h");
+	if (!fs_exists(hdr_path)) {
+		free(hdr_path);
+		hdr_path = fs_path_join(outdir, "qga-qmp-commands.h");
+	}
+	rc = fs_read_file(&hdr, hdr_path);
+	if (rc)
+		goto out;
+	for (i = 0; i < n; i++) {
+		char *ours = qapi_proto_string(&protos[i]);
+		char *theirs = find_decl(&hdr, protos[i].func);
+
+		if (!theirs || strcmp(ours, theirs)) {
+			rc = error_set(ERR_BUG,
+				       "prototype of command '%s' differs from the generator's: qga-forge derived '%s', the tree's generator declares '%s' (a qga-forge bug; please report it)",
+				       protos[i].command, ours, theirs ? theirs : "(nothing)");
+			free(ours);
+			free(theirs);
+			goto out;
+		}
+		free(ours);
+		free(theirs);
+	}
+out:
+	if (tmp)
+		fs_remove_tree(tmp);
+	buf_release(&hdr);
+	free(hdr_path);
+	free(outdir);
+	free(schema);
+	free(qga);
+	free(tmp);
+	free(tree_qga);
+	free(script);
+	return rc;
+}
