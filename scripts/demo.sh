@@ -24,9 +24,16 @@ echo "demo: the forged rpm:"
 ls -1 "$out"/RPMS/*/*.rpm
 echo "demo: asking the agent from that rpm for guest-get-statvfs of /:"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/qga-forge-demo.XXXXXX")
+# The watchdog example writes /etc/modprobe.d on a real guest; here, a file of the demo.
+export QGA_WATCHDOG_CONF="$dir/qemu-ga-watchdog.conf"
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 mkdir "$dir/state"
 "$out/agent/qemu-ga" -m unix-listen -p "$dir/qga.sock" -t "$dir/state" -l "$dir/qga.log" &
 pid=$!
 for _ in $(seq 50); do [ -S "$dir/qga.sock" ] && break; sleep 0.1; done
 ./qga-forge exec -s "$dir/qga.sock" guest-get-statvfs '{"path": "/"}'
+echo "demo: and guest-set-watchdog-timeout 60 (written to $QGA_WATCHDOG_CONF):"
+./qga-forge exec -s "$dir/qga.sock" guest-set-watchdog-timeout '{"timeout": 60}'
+cat "$QGA_WATCHDOG_CONF"
+echo
+echo "demo: done. The rpm, the agent and manifest.json are in $out"

@@ -5,9 +5,11 @@
  * fsync, rename), so a crash leaves the old options or the new ones and
  * never a truncated file. Nothing is run through a shell.
  *
- * The path is /etc/modprobe.d/qemu-ga-watchdog.conf; the environment
+ * The path is /etc/modprobe.d/qemu-ga-watchdog.conf. The environment
  * variable QGA_WATCHDOG_CONF (set by whoever starts the agent) points it
- * elsewhere, which is how tests run the agent without touching /etc.
+ * elsewhere; under `qga-forge smoke`, which runs the agent on the build
+ * host, the file goes to the smoke run's scratch directory
+ * ($QGA_FORGE_SMOKE_DIR) so testing never touches the host's /etc.
  */
 #include "qemu/osdep.h"
 #include "qapi/error.h"
@@ -38,12 +40,18 @@ void qmp_guest_set_watchdog_timeout(int64_t timeout, Error **errp)
     const char *path = g_getenv("QGA_WATCHDOG_CONF");
     g_autofree char *text = NULL;
     g_autofree char *tmp = NULL;
+    g_autofree char *scratch = NULL;
     int fd;
 
     if (timeout < 1 || timeout > QGA_WATCHDOG_MAX_TIMEOUT) {
         error_setg(errp, "timeout %" PRId64 " is out of range (1 to %d seconds)",
                    timeout, QGA_WATCHDOG_MAX_TIMEOUT);
         return;
+    }
+    if ((!path || !*path) && g_getenv("QGA_FORGE_SMOKE_DIR")) {
+        scratch = g_build_filename(g_getenv("QGA_FORGE_SMOKE_DIR"),
+                                   "qemu-ga-watchdog.conf", NULL);
+        path = scratch;
     }
     if (!path || !*path) {
         path = QGA_WATCHDOG_CONF;

@@ -176,9 +176,12 @@ fail:
  * The environment with `conf_var` ("QGA_CONF=PATH" of a file that does not
  * exist): the host's /etc/qemu/qemu-ga.conf (block lists, daemon mode,
  * hooks) must not change what a smoke run sees. Agents that predate
- * QGA_CONF ignore it. The strings are borrowed; free() the array.
+ * QGA_CONF ignore it. `smoke_var` is "QGA_FORGE_SMOKE_DIR=PATH", a scratch
+ * directory inside the private one: a handler with side effects (the
+ * watchdog example writes a modprobe.d file) can keep them there when it
+ * runs under test on a build host. The strings are borrowed; free() the array.
  */
-static char **agent_env(char *conf_var)
+static char **agent_env(char *conf_var, char *smoke_var)
 {
 	extern char **environ;
 	size_t n = 0, i, j = 0;
@@ -186,11 +189,13 @@ static char **agent_env(char *conf_var)
 
 	while (environ[n])
 		n++;
-	env = xcalloc(n + 2, sizeof(*env));
+	env = xcalloc(n + 3, sizeof(*env));
 	for (i = 0; i < n; i++)
-		if (strncmp(environ[i], "QGA_CONF=", 9) != 0)
+		if (strncmp(environ[i], "QGA_CONF=", 9) != 0 &&
+		    strncmp(environ[i], "QGA_FORGE_SMOKE_DIR=", 20) != 0)
 			env[j++] = environ[i];
-	env[j] = conf_var;
+	env[j++] = conf_var;
+	env[j] = smoke_var;
 	return env;
 }
 
@@ -201,8 +206,12 @@ static int start_agent(struct agent_proc *a, const char *agent)
 	int report[2] = { -1, -1 }, outfd = -1, e = 0, ret = 0;
 	pid_t parent = getpid(), pid;
 	char *conf_var = xasprintf("QGA_CONF=%s", a->conf);
-	char **env = agent_env(conf_var);
+	char *scratch = fs_path_join(a->dir, "scratch");
+	char *smoke_var = xasprintf("QGA_FORGE_SMOKE_DIR=%s", scratch);
+	char **env = agent_env(conf_var, smoke_var);
 
+	if ((ret = fs_mkdirs(scratch, 0700)) < 0)
+		goto cleanup;
 	outfd = open(a->outfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (outfd < 0) {
 		ret = error_set_errno(ERR_GENERIC, "cannot create '%s'", a->outfile);
@@ -239,6 +248,8 @@ cleanup:
 		close(outfd);
 	free(env);
 	free(conf_var);
+	free(smoke_var);
+	free(scratch);
 	return ret;
 }
 
