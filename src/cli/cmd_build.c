@@ -30,7 +30,8 @@ static void print_summary(struct json_object *m)
 int cmd_build(int argc, const char **argv)
 {
 	const char **defines = NULL;
-	const char *outdir = NULL, *container = NULL, *mock = NULL;
+	const char *outdir = NULL;
+	char *container = NULL, *mock = NULL;  /* allocated by popt */
 	int nodeps = 0, jobs = 0, srpm_only = 0, status, nargs, ret;
 	struct poptOption table[] = {
 		{ "output", 'o', POPT_ARG_STRING, &outdir, 0,
@@ -105,5 +106,7 @@ out:
 	json_object_put(m);
 	ws_free(ws);
 	poptFreeContext(ctx);
+	free(container);
+	free(mock);
 	return status;
 }

@@ -17,5 +17,6 @@ int cmd_smoke(int argc, const char **argv);
 int cmd_exec(int argc, const char **argv);
 int cmd_spec(int argc, const char **argv);
 int cmd_patch(int argc, const char **argv);
+int cmd_publish(int argc, const char **argv);
 
 #endif

@@ -20,6 +20,7 @@ const struct cli_command cli_commands[] = {
 	{ "exec", cmd_exec, 0, "run one command on an agent socket" },
 	{ "patch", cmd_patch, NEED_WORKSPACE, "export the commits as patches and sync the spec" },
 	{ "spec", cmd_spec, 0, "edit a spec file: add-patch, renumber, bump, check" },
+	{ "publish", cmd_publish, 0, "copy built rpms into a yum repository, signed, with metadata" },
 	{ "help", cmd_help, 0, "list the commands" },
 	{ "version", cmd_version, 0, "print the version of qga-forge" },
 	{ NULL, NULL, 0, NULL }
