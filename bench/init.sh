@@ -28,18 +28,33 @@ forge() {
 	"$QGA_FORGE" init -q -w "$1" "$SRPM" >/dev/null
 }
 
+# Each timed run starts from the same state: earlier rounds' dirty pages
+# written out and, where allowed, the page cache dropped.
+settle() {
+	sync
+	if [ -w /proc/sys/vm/drop_caches ]; then echo 3 >/proc/sys/vm/drop_caches; fi
+	sleep 1
+}
+
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 m_times=() f_times=()
-for i in $(seq "$ROUNDS"); do
-	sync
-	t0=$(now); manual "$work/m$i"; t1=$(now)
+time_manual() {
+	settle
+	t0=$(now); manual "$work/m$1"; t1=$(now)
 	m_times+=("$(awk "BEGIN {print $t1 - $t0}")")
-	rm -rf "$work/m$i"
-	sync
-	t0=$(now); forge "$work/f$i"; t1=$(now)
+	rm -rf "$work/m$1"
+}
+time_forge() {
+	settle
+	t0=$(now); forge "$work/f$1"; t1=$(now)
 	f_times+=("$(awk "BEGIN {print $t1 - $t0}")")
-	rm -rf "$work/f$i"
+	rm -rf "$work/f$1"
+}
+# Alternate which goes first, so neither always pays for the other's writeback.
+for i in $(seq "$ROUNDS"); do
+	if [ $((i % 2)) = 1 ]; then time_manual "$i"; time_forge "$i"
+	else time_forge "$i"; time_manual "$i"; fi
 done
 m=$(printf '%s\n' "${m_times[@]}" | median)
 f=$(printf '%s\n' "${f_times[@]}" | median)

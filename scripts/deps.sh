@@ -3,13 +3,35 @@
 # libraries (librpm, librpmbuild, libgit2, json-c, popt), cmocka for the unit
 # tests, rpmbuild, and what building a QEMU guest agent needs (python3, meson,
 # ninja, glib). Idempotent: when everything is present it only checks.
+#
+#   scripts/deps.sh               the above, plus libcreaterepo_c and gpg (publish),
+#                                 groff and man-db (the manual page test)
+#   scripts/deps.sh --containers  only what the container tests need: podman with
+#                                 the runc runtime, and debootstrap for base images
 set -euo pipefail
 
 debian_pkgs=(gcc make pkg-config librpm-dev libgit2-dev libjson-c-dev libpopt-dev
-	libcmocka-dev rpm python3 meson ninja-build libglib2.0-dev xz-utils patch git
+	libcmocka-dev zlib1g-dev rpm python3 meson ninja-build libglib2.0-dev xz-utils patch git cpio
 	ca-certificates)
 fedora_pkgs=(gcc make pkgconf-pkg-config rpm-devel rpm-build libgit2-devel json-c-devel
-	popt-devel libcmocka-devel python3 meson ninja-build glib2-devel xz patch git)
+	popt-devel libcmocka-devel zlib-devel python3 meson ninja-build glib2-devel xz patch git cpio)
+# file: rpmbuild's brp-strip finds the binaries to strip with it (Fedora's rpm-build
+# requires it; Debian's rpm does not, and then packages ship unstripped).
+debian_pkgs+=(file libcreaterepo-c-dev gnupg groff-base man-db)
+fedora_pkgs+=(createrepo_c-devel rpm-sign gnupg2 groff-base man-db)
+# The fuzzers (make fuzz, tests/e2e/t6500-fuzz.sh): clang with libFuzzer and the
+# sanitizer runtimes; valgrind for make check-valgrind; flock (util-linux) for
+# the lock tests.
+debian_pkgs+=(clang libclang-rt-14-dev valgrind util-linux)
+fedora_pkgs+=(clang compiler-rt valgrind util-linux)
+
+if [ "${1:-}" = --containers ]; then
+	debian_pkgs=(podman runc debootstrap)
+	fedora_pkgs=(podman runc debootstrap)
+elif [ $# -gt 0 ]; then
+	echo "usage: scripts/deps.sh [--containers]" >&2
+	exit 2
+fi
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then

@@ -28,6 +28,7 @@ struct qga {
 	size_t cap;
 	bool synced;            /* the stream is known to be clean */
 	uint64_t rng;
+	int64_t fixed_id;       /* qga_set_id_sequence(): the next id, 0 when random */
 	unsigned char rbuf[READ_CHUNK];
 	size_t rpos, rlen;      /* unread bytes are rbuf[rpos..rlen) */
 	struct json_tokener *tok;
@@ -92,6 +93,8 @@ static int64_t next_id(struct qga *q)
 	uint64_t x = q->rng;
 	int64_t id;
 
+	if (q->fixed_id > 0)
+		return q->fixed_id++;
 	x ^= x << 13;
 	x ^= x >> 7;
 	x ^= x << 17;
@@ -145,6 +148,11 @@ void qga_set_timeout(struct qga *q, int timeout_ms)
 void qga_set_reply_cap(struct qga *q, size_t cap)
 {
 	q->cap = cap ? cap : QGA_REPLY_MAX;
+}
+
+void qga_set_id_sequence(struct qga *q, int64_t first)
+{
+	q->fixed_id = first > 0 ? first : 0;
 }
 
 int qga_from_fd(struct qga **out, int fd, const char *what, int timeout_ms)

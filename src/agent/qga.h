@@ -97,6 +97,14 @@ void qga_set_timeout(struct qga *q, int timeout_ms);
 void qga_set_reply_cap(struct qga *q, size_t cap);
 
 /*
+ * For tests and fuzzing only (qga-forge itself never calls it): make the
+ * ids of later handshakes and trailers first, first+1, ... instead of
+ * random ones, so that a scripted peer can answer without reading the
+ * requests (tests/fuzz/fuzz_reply.c). `first` must be positive.
+ */
+void qga_set_id_sequence(struct qga *q, int64_t first);
+
+/*
  * Handshake: send 0xFF (so the agent drops a half-read request of an
  * earlier client) and guest-sync-delimited with a random id, then discard
  * everything up to a 0xFF followed by {"return": id}. qga_execute() does

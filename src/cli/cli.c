@@ -70,10 +70,63 @@ const char **cli_args(poptContext ctx, int *count)
 	return args;
 }
 
+/* Length of the UTF-8 sequence at s (1-4), 0 when it is not valid UTF-8. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	/* C1 controls (U+0080..U+009F): a terminal may act on them too. */
+	return cp >= 0x80 && cp <= 0x9f ? 0 : n;
+}
+
+/*
+ * Messages carry text from inputs (a schema, a spec, an agent's reply):
+ * control characters and bytes that are not printable UTF-8 are written as
+ * \xNN, so that no input can steer the terminal that shows the message.
+ */
+static void put_safe(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = utf8_len(p);
+
+		if (*p == '\n' || *p == '\t' || (n == 1 && *p >= 0x20 && *p != 0x7f)) {
+			fputc(*p++, f);
+		} else if (n > 1) {
+			fwrite(p, 1, n, f);
+			p += n;
+		} else {
+			fprintf(f, "\\x%02x", *p++);
+		}
+	}
+}
+
 int cli_fail(int code)
 {
 	fflush(stdout);
-	fprintf(stderr, "qga-forge: error: %s\n", error_last());
+	fputs("qga-forge: error: ", stderr);
+	put_safe(stderr, error_last());
+	fputc('\n', stderr);
 	return error_exit_status(code ? code : ERR_GENERIC);
 }
 
@@ -92,14 +145,17 @@ int cli_usage(const char *name, const char *fmt, ...)
 
 void cli_warn(const char *fmt, ...)
 {
+	struct buf b = BUF_INIT;
 	va_list ap;
 
 	fflush(stdout);
-	fprintf(stderr, "qga-forge: warning: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "qga-forge: warning: ");
+	put_safe(stderr, b.ptr);
 	fputc('\n', stderr);
+	buf_release(&b);
 }
 
 void cli_info(const char *fmt, ...)

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "rpm/srpm.h"
+#include "spec_policy.h"
 #include "workspace/ws.h"
 #include "util/banned.h"
 
@@ -185,7 +186,8 @@ int cmd_agent(int argc, const char **argv)
 	b.amount = RPMBUILD_BUILD;
 	b.nodeps = true;
 	unlink(log);
-	if ((ret = srpm_build_subdir(&subdir, &b)) < 0) {
+	if ((ret = spec_policy_check(b.spec, NULL, false)) < 0 ||
+	    (ret = srpm_build_subdir(&subdir, &b)) < 0) {
 		status = cli_fail(ret);
 		goto out;
 	}

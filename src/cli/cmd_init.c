@@ -12,8 +12,26 @@
 #include "commands.h"
 #include "patchgen/patchgen.h"
 #include "rpm/srpm.h"
+#include "spec_policy.h"
 #include "workspace/ws.h"
 #include "util/banned.h"
+
+/* --no-spec-code: refuse a spec that runs code while rpm parses it. */
+static int no_spec_code;
+
+/* With -v: how long each step took, on stderr. NULL starts the clock. */
+static void step_time(const char *what)
+{
+	static struct timespec last;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (what && cli_opts.verbose)
+		fprintf(stderr, "qga-forge: init: %7.1f ms %s\n",
+			(double)(now.tv_sec - last.tv_sec) * 1e3 +
+			(double)(now.tv_nsec - last.tv_nsec) / 1e6, what);
+	last = now;
+}
 
 struct init_result {
 	struct srpm_info info;
@@ -103,6 +121,7 @@ static int do_init(struct init_result *r, const char *srpm, const char *dir,
 	struct patchgen_sig sig;
 	int ret;
 
+	step_time(NULL);
 	if ((ret = hash_sha256_file(r->sha256, srpm)) < 0)
 		goto cleanup;
 	tmp = xasprintf("%s.qga-forge-new-XXXXXX", dir);
@@ -123,12 +142,24 @@ static int do_init(struct init_result *r, const char *srpm, const char *dir,
 	topdir = fs_path_join(ws_root(ws), "rpmbuild");
 	if ((ret = srpm_install(&spec, srpm, topdir)) < 0)
 		goto cleanup;
+	step_time("installing the src.rpm");
+	/* Before rpm parses a line of it (%prep below). */
+	{
+		char *base = fs_basename(spec), *label = xasprintf("%s: %s", srpm, base);
+
+		ret = spec_policy_check(spec, label, no_spec_code);
+		free(label);
+		free(base);
+		if (ret < 0)
+			goto cleanup;
+	}
 	log = fs_path_join(ws_meta_dir(ws), "logs/prep.log");
 	b.spec = spec;
 	b.topdir = topdir;
 	b.defines = defines;
 	b.log_path = log;
 	ret = srpm_prep(&tree, &r->npatches, &b);
+	step_time("running %prep");
 	if (ret < 0) {
 		/* The log must outlive the workspace that failed. */
 		char *keep = xasprintf("%s/qga-forge-%s-prep.log",
@@ -178,7 +209,9 @@ static int do_init(struct init_result *r, const char *srpm, const char *dir,
 				      "after %%prep of %s (%d distribution patches).\n",
 				      r->info.nevr, r->info.nevr, r->npatches);
 
+		step_time("placing the tree");
 		ret = patchgen_init_baseline(r->baseline, src, &sig, msg);
+		step_time("recording the baseline commit");
 		free(msg);
 		if (ret < 0)
 			goto cleanup;
@@ -246,6 +279,8 @@ int cmd_init(int argc, const char **argv)
 		  "define an rpm macro for %prep (repeatable)", "'MACRO VALUE'" },
 		{ "force", 'f', POPT_ARG_NONE, &force, 0,
 		  "replace DIR when it exists and is not empty", NULL },
+		{ "no-spec-code", '\0', POPT_ARG_NONE, &no_spec_code, 0,
+		  "refuse a spec that runs code while rpm parses it (%(...), Lua, %include)", NULL },
 		CLI_COMMON_OPTIONS,
 		POPT_AUTOHELP
 		POPT_TABLEEND

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "specedit/spec.h"
+#include "spec_policy.h"
 #include "util/banned.h"
 
 #define SPEC_CAP (32u << 20)
@@ -17,7 +18,7 @@ static const char spec_usage[] =
 	"usage: qga-forge spec add-patch SPEC PATCHFILE [--comment TEXT]\n"
 	"   or: qga-forge spec renumber SPEC\n"
 	"   or: qga-forge spec bump SPEC [--changelog TEXT] [--packager 'NAME <EMAIL>'] [--suffix SUFFIX]\n"
-	"   or: qga-forge spec check SPEC\n"
+	"   or: qga-forge spec check SPEC [--no-spec-code]\n"
 	"\n"
 	"Edits an rpm spec file in its own style, checked by rpm before it is written:\n"
 	"  add-patch  declare PATCHFILE as the next patch and apply it last in %prep\n"
@@ -30,6 +31,46 @@ static const char spec_usage[] =
  * to the column), then with rpm, so that complaints about the spec itself
  * point at its own lines rather than at lines of the edited text.
  */
+/*
+ * The file we are about to replace must not be a symbolic link: writing
+ * through it could land anywhere, and replacing it would quietly turn the
+ * user's link into a file.
+ */
+static int refuse_link(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return error_set(ERR_INPUT, "'%s' is a symbolic link; qga-forge does not write "
+				 "through links: give the path of the file itself", path);
+	return 0;
+}
+
+/*
+ * The journal that makes a spec edit and its patch file one change
+ * (util/fs.h): ".SPEC.qga-forge-journal" beside the spec. Every spec
+ * subcommand finishes or drops an interrupted one before reading the spec.
+ */
+static char *journal_of(const char *spec)
+{
+	char *dir = fs_dirname(spec), *base = fs_basename(spec);
+	char *name = xasprintf(".%s.qga-forge-journal", base), *j = fs_path_join(dir, name);
+
+	free(dir);
+	free(base);
+	free(name);
+	return j;
+}
+
+static int recover_spec(const char *spec)
+{
+	char *j = journal_of(spec);
+	int ret = fs_journal_recover(j);
+
+	free(j);
+	return ret;
+}
+
 static int read_spec(struct buf *b, const char *path)
 {
 	struct spec_layout layout;
@@ -37,7 +78,9 @@ static int read_spec(struct buf *b, const char *path)
 	int ret;
 
 	buf_set_cap(b, SPEC_CAP);
-	if ((ret = fs_read_file(b, path)) < 0)
+	if ((ret = refuse_link(path)) < 0 || (ret = recover_spec(path)) < 0 ||
+	    (ret = fs_read_file(b, path)) < 0 ||
+	    (ret = spec_policy_check(path, NULL, false)) < 0)
 		return ret;
 	if ((ret = spec_layout(&layout, path, b)) < 0)
 		return ret;
@@ -98,7 +141,12 @@ static char *line_of(const struct buf *text, unsigned n)
 }
 
 /* Put the patch into the spec's source directory unless the same bytes are there. */
-static int place_patch(char **dest_out, const char *spec, const char *patchfile,
+/*
+ * Where the patch goes in the spec's source directory: *write_out is set
+ * unless the same bytes are there already (the file written with the spec,
+ * in one journaled change).
+ */
+static int place_patch(char **dest_out, bool *write_out, const char *spec, const char *patchfile,
 		       const struct buf *data, const char *name)
 {
 	char *dir = spec_sourcedir(spec), *dest = fs_path_join(dir, name);
@@ -107,6 +155,9 @@ static int place_patch(char **dest_out, const char *spec, const char *patchfile,
 	int ret = 0;
 
 	*dest_out = dest;
+	*write_out = false;
+	if ((ret = refuse_link(dest)) < 0)
+		goto out;
 	if (stat(patchfile, &a) == 0 && stat(dest, &b) == 0 && a.st_dev == b.st_dev &&
 	    a.st_ino == b.st_ino)
 		goto out;
@@ -121,9 +172,7 @@ static int place_patch(char **dest_out, const char *spec, const char *patchfile,
 		goto out;
 	}
 	ret = fs_mkdirs(dir, 0755);
-	if (ret < 0)
-		goto out;
-	ret = fs_write_atomic(dest, data->ptr, data->len, 0644);
+	*write_out = ret == 0;
 out:
 	buf_release(&cur);
 	free(dir);
@@ -147,6 +196,7 @@ static int spec_add_patch_cmd(int argc, const char **argv)
 	poptContext ctx = cli_parse(&status, "spec add-patch", argc, argv, table, "SPEC PATCHFILE");
 	const char **args, *spec, *patchfile, *names[1];
 	char *name = NULL, *dest = NULL;
+	bool write_patch = false;
 
 	memset(&res, 0, sizeof(res));
 	if (!ctx)
@@ -184,10 +234,21 @@ static int spec_add_patch_cmd(int argc, const char **argv)
 		error_prefix(ret, "not written");
 		goto fail;
 	}
-	if ((ret = place_patch(&dest, spec, patchfile, &patch, name)) < 0)
+	if ((ret = place_patch(&dest, &write_patch, spec, patchfile, &patch, name)) < 0)
 		goto fail;
-	if ((ret = fs_write_atomic(spec, out.ptr, out.len, 0644)) < 0)
-		goto fail;
+	{
+		/* The patch and the spec: all old or all new, also after a crash. */
+		struct fs_journal_file files[2] = {
+			{ dest, patch.ptr, patch.len, 0644 },
+			{ spec, out.ptr, out.len, 0644 },
+		};
+		char *j = journal_of(spec);
+
+		ret = write_patch ? fs_journal_commit(j, files, 2) : fs_journal_commit(j, files + 1, 1);
+		free(j);
+		if (ret < 0)
+			goto fail;
+	}
 	if (cli_opts.json) {
 		json_object *o = json_object_new_object();
 
@@ -430,7 +491,10 @@ done:
 
 static int spec_check_cmd(int argc, const char **argv)
 {
+	int no_spec_code = 0;
 	struct poptOption table[] = {
+		{ "no-spec-code", '\0', POPT_ARG_NONE, &no_spec_code, 0,
+		  "refuse a spec that runs code while rpm parses it (%(...), Lua, %include)", NULL },
 		CLI_COMMON_OPTIONS,
 		POPT_AUTOHELP
 		POPT_TABLEEND
@@ -455,7 +519,8 @@ static int spec_check_cmd(int argc, const char **argv)
 		ret = error_set(ERR_NOTFOUND, "'%s': no such file", spec);
 		goto fail;
 	}
-	if ((ret = spec_query(&info, spec, NULL, NULL)) < 0)
+	if ((ret = recover_spec(spec)) < 0 || (ret = spec_policy_check(spec, NULL, no_spec_code)) < 0 ||
+	    (ret = spec_query(&info, spec, NULL, NULL)) < 0)
 		goto fail;
 	nevr = xasprintf("%s-%s%s%s-%s", info.name, info.epoch ? info.epoch : "",
 			 info.epoch ? ":" : "", info.version, info.release);

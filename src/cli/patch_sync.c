@@ -8,6 +8,7 @@
 #include "patch_sync.h"
 #include "patchgen/patchgen.h"
 #include "specedit/spec.h"
+#include "spec_policy.h"
 #include "workspace/ws.h"
 #include "util/util.h"
 #include "util/banned.h"
@@ -31,20 +32,31 @@ static void owned_release(struct owned *o)
 	memset(o, 0, sizeof(*o));
 }
 
-static void load_owned(struct owned *o, struct json_object *st)
+/*
+ * The names become paths in SOURCES that are deleted when a patch goes
+ * away: a name that is not a plain file name (a damaged or edited
+ * state.json) is refused rather than followed.
+ */
+static int load_owned(struct owned *o, struct json_object *st)
 {
 	struct json_object *arr, *e, *v;
 	size_t i;
 
 	memset(o, 0, sizeof(*o));
 	if (!json_object_object_get_ex(st, "patches", &arr) || !json_object_is_type(arr, json_type_array))
-		return;
+		return 0;
 	o->names = xcalloc(json_object_array_length(arr) + 1, sizeof(*o->names));
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		e = json_object_array_get_idx(arr, i);
-		if (json_object_object_get_ex(e, "name", &v) && json_object_is_type(v, json_type_string))
-			o->names[o->n++] = xstrdup(json_object_get_string(v));
+		if (!json_object_object_get_ex(e, "name", &v) || !json_object_is_type(v, json_type_string))
+			continue;
+		if (!fs_is_safe_name(json_object_get_string(v)))
+			return error_set(ERR_INPUT, "the workspace state names a patch '%s', which is "
+					 "not a plain file name; state.json was damaged or edited",
+					 json_object_get_string(v));
+		o->names[o->n++] = xstrdup(json_object_get_string(v));
 	}
+	return 0;
 }
 
 /* The changelog items: one per command the workspace added. */
@@ -262,6 +274,8 @@ int patch_sync(struct ws *ws, struct json_object **report_out)
 				ws_root(ws));
 		goto out;
 	}
+	if ((ret = spec_policy_check(spec, NULL, false)) < 0)
+		goto out;
 	base = json_object_object_get_ex(st, "baseline", &v) ? json_object_get_string(v) :
 	       "refs/heads/" PATCHGEN_UPSTREAM;
 	memset(&so, 0, sizeof(so));
@@ -276,7 +290,8 @@ int patch_sync(struct ws *ws, struct json_object **report_out)
 	if ((ret = fs_read_file(&orig, spec)) < 0)
 		goto out;
 	buf_put(&text, orig.ptr, orig.len);
-	load_owned(&owned, st);
+	if ((ret = load_owned(&owned, st)) < 0)
+		goto out;
 	numbers = xcalloc(n + 1, sizeof(*numbers));
 	names = xcalloc(n + 1, sizeof(*names));
 	for (i = 0; i < n; i++)

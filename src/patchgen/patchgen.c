@@ -10,6 +10,10 @@
 #include <unistd.h>
 
 #include <git2.h>
+#include <git2/sys/odb_backend.h>
+#include <rpm/rpmcrypto.h>
+#include <rpm/rpmpgp.h>
+#include <zlib.h>
 
 #include "patchgen.h"
 #include "util/error.h"
@@ -90,6 +94,8 @@ struct base_file {
 	char *path;       /* relative to the work tree */
 	struct stat st;
 	git_oid id;
+	unsigned char *packed; /* pack entry: object header + deflated content */
+	size_t packed_len;
 };
 
 struct base_list {
@@ -158,7 +164,51 @@ static int cmp_path(const void *a, const void *b)
 	return strcmp(((const struct base_file *)a)->path, ((const struct base_file *)b)->path);
 }
 
-static int hash_one(git_odb *odb, const char *root, struct base_file *f, struct buf *err)
+/*
+ * One pack entry: the object header (type and size in git's varint form)
+ * followed by the zlib stream of the content.
+ */
+/*
+ * The baseline pack is stored without compression by default: compressing
+ * a QEMU tree costs more than all the rest of recording it, and libgit2's
+ * indexer then inflates it all again. `git gc` compacts it whenever the
+ * user likes. QGA_FORGE_BASELINE_COMPRESSION=1..9 trades time for space.
+ */
+static int pack_level(void)
+{
+	const char *l = getenv("QGA_FORGE_BASELINE_COMPRESSION");
+	int v = l && *l ? atoi(l) : 0;
+
+	return v < 0 ? 0 : v > 9 ? 9 : v;
+}
+
+static int pack_entry(struct base_file *f, const void *data, size_t len)
+{
+	unsigned char hdr[16];
+	size_t h = 0, n = len;
+	uLongf zlen = compressBound((uLong)len);
+	unsigned char *out;
+
+	hdr[h] = (unsigned char)((GIT_OBJECT_BLOB << 4) | (n & 15));
+	n >>= 4;
+	while (n) {
+		hdr[h++] |= 0x80;
+		hdr[h] = (unsigned char)(n & 0x7f);
+		n >>= 7;
+	}
+	h++;
+	out = xmalloc(h + zlen);
+	memcpy(out, hdr, h);
+	if (compress2(out + h, &zlen, data, (uLong)len, pack_level()) != Z_OK) {
+		free(out);
+		return -1;
+	}
+	f->packed = out;
+	f->packed_len = h + zlen;
+	return 0;
+}
+
+static int hash_one(const char *root, struct base_file *f, struct buf *err)
 {
 	char *abs = fs_path_join(root, f->path);
 	int ret = 0;
@@ -167,7 +217,8 @@ static int hash_one(git_odb *odb, const char *root, struct base_file *f, struct 
 		char target[4096];
 		ssize_t n = readlink(abs, target, sizeof(target));
 
-		if (n < 0 || git_odb_write(&f->id, odb, target, (size_t)n, GIT_OBJECT_BLOB) < 0) {
+		if (n < 0 || git_odb_hash(&f->id, target, (size_t)n, GIT_OBJECT_BLOB) < 0 ||
+		    pack_entry(f, target, (size_t)n) < 0) {
 			buf_printf(err, "cannot record link '%s'", abs);
 			ret = -1;
 		}
@@ -185,10 +236,9 @@ static int hash_one(git_odb *odb, const char *root, struct base_file *f, struct 
 			if (len && map == MAP_FAILED) {
 				buf_printf(err, "cannot read '%s': %s", abs, strerror(errno));
 				ret = -1;
-			} else if (git_odb_write(&f->id, odb, len ? map : "", len, GIT_OBJECT_BLOB) < 0) {
-				const git_error *e = git_error_last();
-
-				buf_printf(err, "cannot store '%s': %s", abs, e ? e->message : "?");
+			} else if (git_odb_hash(&f->id, len ? map : "", len, GIT_OBJECT_BLOB) < 0 ||
+				   pack_entry(f, len ? map : "", len) < 0) {
+				buf_printf(err, "cannot record '%s'", abs);
 				ret = -1;
 			}
 			if (map && map != MAP_FAILED)
@@ -203,15 +253,8 @@ static int hash_one(git_odb *odb, const char *root, struct base_file *f, struct 
 static void *hash_worker(void *arg)
 {
 	struct base_pool *p = arg;
-	git_repository *repo = NULL;
-	git_odb *odb = NULL;
 	struct buf err = BUF_INIT;
 
-	if (git_repository_open_ext(&repo, p->root, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 ||
-	    git_repository_odb(&odb, repo) < 0) {
-		buf_printf(&err, "cannot open the new repository in '%s'", p->root);
-		goto out;
-	}
 	for (;;) {
 		size_t i;
 
@@ -220,10 +263,9 @@ static void *hash_worker(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		if (i >= p->list->n)
 			break;
-		if (hash_one(odb, p->root, &p->list->v[i], &err) < 0)
+		if (hash_one(p->root, &p->list->v[i], &err) < 0)
 			break;
 	}
-out:
 	if (err.len) {
 		pthread_mutex_lock(&p->lock);
 		if (!p->failed++)
@@ -231,8 +273,6 @@ out:
 		pthread_mutex_unlock(&p->lock);
 	}
 	buf_release(&err);
-	git_odb_free(odb);
-	git_repository_free(repo);
 	return NULL;
 }
 
@@ -254,6 +294,84 @@ static int hash_all(const char *root, struct base_list *l)
 	if (p.failed)
 		ret = error_set(ERR_GENERIC, "%s", p.err.len ? p.err.ptr : "cannot record the files");
 	buf_release(&p.err);
+	return ret;
+}
+
+static int cmp_oid_ptr(const void *a, const void *b)
+{
+	const struct base_file *x = *(struct base_file *const *)a, *y = *(struct base_file *const *)b;
+
+	return git_oid_cmp(&x->id, &y->id);
+}
+
+/*
+ * Store every blob in one pack, through libgit2's pack writer (which
+ * indexes it): tens of thousands of loose object files cost far more in
+ * file creation than the compression itself. Identical contents are
+ * stored once.
+ */
+static int write_pack(git_repository *repo, struct base_list *l, const char *dir)
+{
+	git_odb *odb = NULL;
+	git_odb_writepack *wp = NULL;
+	git_indexer_progress stats;
+	struct base_file **order = NULL;
+	unsigned char head[12], *sum = NULL;
+	size_t i, unique = 0, sumlen = 0;
+	DIGEST_CTX ctx = NULL;
+	int ret = 0;
+
+	order = xcalloc(l->n ? l->n : 1, sizeof(*order));
+	for (i = 0; i < l->n; i++)
+		order[i] = &l->v[i];
+	if (l->n)
+		qsort(order, l->n, sizeof(*order), cmp_oid_ptr);
+	for (i = 0; i < l->n; i++)
+		if (!i || git_oid_cmp(&order[i]->id, &order[i - 1]->id))
+			unique++;
+	if (git_repository_odb(&odb, repo) < 0 || git_odb_write_pack(&wp, odb, NULL, NULL) < 0) {
+		ret = git_fail(ERR_GENERIC, "cannot store the files of '%s'", dir);
+		goto cleanup;
+	}
+	memcpy(head, "PACK", 4);
+	head[4] = head[5] = head[6] = 0;
+	head[7] = 2;
+	head[8] = (unsigned char)(unique >> 24);
+	head[9] = (unsigned char)(unique >> 16);
+	head[10] = (unsigned char)(unique >> 8);
+	head[11] = (unsigned char)unique;
+	memset(&stats, 0, sizeof(stats));
+	ctx = rpmDigestInit(PGPHASHALGO_SHA1, RPMDIGEST_NONE);
+	rpmDigestUpdate(ctx, head, sizeof(head));
+	if (wp->append(wp, head, sizeof(head), &stats) < 0)
+		goto fail;
+	for (i = 0; i < l->n; i++) {
+		struct base_file *f = order[i];
+
+		if (i && !git_oid_cmp(&f->id, &order[i - 1]->id))
+			continue;
+		rpmDigestUpdate(ctx, f->packed, f->packed_len);
+		if (wp->append(wp, f->packed, f->packed_len, &stats) < 0)
+			goto fail;
+	}
+	rpmDigestFinal(ctx, (void **)&sum, &sumlen, 0);
+	ctx = NULL;
+	if (!sum || sumlen != 20 || wp->append(wp, sum, sumlen, &stats) < 0 ||
+	    wp->commit(wp, &stats) < 0)
+		goto fail;
+	if (git_odb_refresh(odb) < 0)
+		goto fail;
+	goto cleanup;
+fail:
+	ret = git_fail(ERR_GENERIC, "cannot store the files of '%s'", dir);
+cleanup:
+	if (ctx)
+		rpmDigestFinal(ctx, NULL, NULL, 0);
+	free(sum);
+	if (wp)
+		wp->free(wp);
+	git_odb_free(odb);
+	free(order);
 	return ret;
 }
 
@@ -317,7 +435,7 @@ int patchgen_init_baseline(char out_hex[41], const char *dir, const struct patch
 		ret = git_fail(ERR_GENERIC, "cannot create a git repository in '%s'", dir);
 		goto cleanup;
 	}
-	if ((ret = hash_all(dir, &files)) < 0)
+	if ((ret = hash_all(dir, &files)) < 0 || (ret = write_pack(repo, &files, dir)) < 0)
 		goto cleanup;
 	if (git_repository_index(&idx, repo) < 0 || fill_index(idx, &files) < 0 ||
 	    git_index_write_tree(&tree_oid, idx) < 0) {
@@ -344,8 +462,10 @@ int patchgen_init_baseline(char out_hex[41], const char *dir, const struct patch
 	}
 	oid_hex(out_hex, &commit_oid);
 cleanup:
-	for (i = 0; i < files.n; i++)
+	for (i = 0; i < files.n; i++) {
 		free(files.v[i].path);
+		free(files.v[i].packed);
+	}
 	free(files.v);
 	git_reference_free(ref);
 	git_signature_free(s);

@@ -656,11 +656,6 @@ int qapi_schema_parse(struct qapi_schema **out, const char *fname, const char *t
 		s->src[s->lex_len++] = '\n';
 	s->src[s->lex_len] = '\0';
 	qapi_rules_init(&s->rules, v);
-	if (memchr(text, '\0', len)) {
-		rc = qapi_err_at(s, (size_t)((const char *)memchr(text, '\0', len) - text),
-				 "NUL byte in schema");
-		goto fail;
-	}
 
 	s->n_lines = 1;
 	for (i = 0; i < s->lex_len; i++)
@@ -672,6 +667,12 @@ int qapi_schema_parse(struct qapi_schema **out, const char *fname, const char *t
 	for (i = 0; i < s->lex_len; i++)
 		if (s->src[i] == '\n' && i + 1 < s->lex_len)
 			s->line_starts[s->n_lines++] = i + 1;
+	/* After the line table: the message needs it for the line and column. */
+	if (memchr(text, '\0', len)) {
+		rc = qapi_err_at(s, (size_t)((const char *)memchr(text, '\0', len) - text),
+				 "NUL byte in schema");
+		goto fail;
+	}
 
 	p.s = s;
 	rc = parse_top(&p);

@@ -230,9 +230,14 @@ static bool is_comment_line(const char *s, size_t n)
  * rpm joins a line with the next one when it ends in a backslash or leaves
  * a %{ or %( open. Track both, skipping %% escapes.
  */
-static void group_logical(struct sm *sm)
+/*
+ * Returns the first line of a logical line that is still open at the end
+ * of the text (an unclosed %{ or %(, or a final backslash), which rpm
+ * rejects; (size_t)-1 when there is none.
+ */
+static size_t group_logical(struct sm *sm)
 {
-	size_t i = 0;
+	size_t i = 0, open = (size_t)-1;
 
 	while (i < sm->nlines) {
 		size_t first = i, j;
@@ -263,11 +268,14 @@ static void group_logical(struct sm *sm)
 			}
 			i++;
 		} while (cont && i < sm->nlines);
+		if (cont)
+			open = first;
 		for (j = first; j < i; j++) {
 			sm->lines[j].first = first;
 			sm->lines[j].last = i - 1;
 		}
 	}
+	return open;
 }
 
 static bool match_word_list(const char *s, size_t n, size_t i, const char *const *words)
@@ -917,7 +925,15 @@ int sm_parse(struct sm *sm, const char *path, const char *text, size_t len)
 		ret = error_set(ERR_INPUT, "%s: the spec is empty", path);
 		goto out;
 	}
-	group_logical(sm);
+	{
+		size_t open = group_logical(sm);
+
+		if (open != (size_t)-1) {
+			ret = sm_error(sm, open, sm->lines[open].off, "unclosed macro or bad line "
+				       "continuation (the line goes on to the end of the spec)");
+			goto out;
+		}
+	}
 	ret = classify(sm);
 	if (ret < 0)
 		goto out;

@@ -239,6 +239,36 @@ static void put_comment(struct sm *sm, size_t at, const char *comment)
 	}
 }
 
+/*
+ * Comment text becomes "# ..." lines: no control characters (the model and
+ * rpm would read them as binary data), and no line may end with a backslash
+ * (rpm joins the next line, the new tag, to it).
+ */
+static int check_comment(const char *path, const char *comment)
+{
+	const char *p = comment;
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p), i;
+
+		for (i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)p[i];
+
+			if ((c < 0x20 && c != '\t') || c == 0x7f)
+				return error_set(ERR_INPUT, "%s: the comment text holds a control "
+						 "character (0x%02x)", path, c);
+		}
+		while (n && isspace((unsigned char)p[n - 1]))
+			n--;
+		if (n && p[n - 1] == '\\')
+			return error_set(ERR_INPUT, "%s: a comment line must not end with '\\' "
+					 "(rpm would read the next line as part of it)", path);
+		p = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
 static size_t count_comment_lines(const char *comment)
 {
 	size_t n = 0;
@@ -493,6 +523,24 @@ static int explicit_line(struct buf *line, struct buf *warn, const struct sm *sm
 	return 0;
 }
 
+/*
+ * sm_after_outside(), refused when the conditional around line i closes in
+ * another section than `section`: a line after its %endif would no longer be
+ * read as a tag (or run as part of %prep).
+ */
+static int place_after(size_t *out, const struct sm *sm, size_t i, int section, const char *what)
+{
+	size_t at = sm_after_outside(sm, i);
+	int c = sm_outer_cond(sm, i);
+
+	if (sm->lines[at].section != section)
+		return sm_error(sm, c >= 0 ? sm->conds[c].if_line : i, 0,
+				"this conditional ends in another section: there is no place after "
+				"it for the new %s", what);
+	*out = at;
+	return 0;
+}
+
 static const struct sm_tag *tag_reference(const struct sm *sm)
 {
 	const struct sm_tag *patch = NULL, *source = NULL, *any = NULL;
@@ -528,6 +576,8 @@ int spec_add_patch(struct buf *out, struct spec_add_patch_result *res, const cha
 	memset(res, 0, sizeof(*res));
 	buf_init(&res->warnings, 0);
 	ret = check_name(path, opts->name);
+	if (ret == 0)
+		ret = check_comment(path, opts->comment);
 	if (ret < 0)
 		return ret;
 	ret = parse_in(&sm, path, in);
@@ -575,8 +625,10 @@ int spec_add_patch(struct buf *out, struct spec_add_patch_result *res, const cha
 		ret = explicit_line(&line, &res->warnings, &sm, plan.explicit_, num, strip, rpmver, opts);
 		if (ret < 0)
 			goto out;
-		prep_at = sm_after_outside(&sm, plan.last_applying > plan.explicit_->line ?
-					   plan.last_applying : plan.explicit_->line);
+		ret = place_after(&prep_at, &sm, plan.last_applying > plan.explicit_->line ?
+				  plan.last_applying : plan.explicit_->line, sm.prep, "%prep line");
+		if (ret < 0)
+			goto out;
 		add_line = true;
 	} else if (plan.excluded) {
 		const struct sm_dir *d = plan.excluded;
@@ -592,12 +644,17 @@ int spec_add_patch(struct buf *out, struct spec_add_patch_result *res, const cha
 		ret = explicit_line(&line, &res->warnings, &sm, NULL, num, strip, rpmver, opts);
 		if (ret < 0)
 			goto out;
-		prep_at = sm_after_outside(&sm, plan.setup ? plan.setup->line : prep_end(&sm));
+		ret = place_after(&prep_at, &sm, plan.setup ? plan.setup->line : prep_end(&sm), sm.prep,
+				  "%prep line");
+		if (ret < 0)
+			goto out;
 		add_line = true;
 	}
 
 	format_tag(&tag, &sm, ref, numbered, num, opts->name);
-	tag_at = sm_after_outside(&sm, ref->line);
+	ret = place_after(&tag_at, &sm, ref->line, sm.lines[ref->line].section, "Patch tag");
+	if (ret < 0)
+		goto out;
 	ncomment = 0;
 	if (opts->comment && *opts->comment && !ref->listed) {
 		put_comment(&sm, tag_at, opts->comment);
@@ -616,6 +673,9 @@ int spec_add_patch(struct buf *out, struct spec_add_patch_result *res, const cha
 		res->prep_line = sm_rendered_line(&sm, prep_at, true, 0);
 	sm_render(&sm, out);
 out:
+	/* A refused edit hands back nothing to release (warnings included). */
+	if (ret < 0)
+		buf_release(&res->warnings);
 	buf_release(&tag);
 	buf_release(&line);
 	sm_release(&sm);

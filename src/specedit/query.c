@@ -1,4 +1,6 @@
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,7 +180,8 @@ static int query_child(void *arg)
 		}
 		free(full);
 	}
-	qsort(hits, nhits, sizeof(*hits), hit_cmp);
+	if (nhits)
+		qsort(hits, nhits, sizeof(*hits), hit_cmp);
 	for (i = 0; i < nhits; i++)
 		add_src(applied, hits[i].number, hits[i].file);
 	json_object_object_add(o, "patches", patches);
@@ -186,7 +189,10 @@ static int query_child(void *arg)
 	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), stdout);
 	fflush(stdout);
 	rpmSpecSrcIterFree(si);
-	/* Nothing more to free: the child exits now. */
+	/* The child exits now; what is ours is freed so memory checkers see no leak. */
+	json_object_put(o);
+	free(hits);
+	rpmSpecFree(spec);
 	return 0;
 }
 
@@ -255,9 +261,37 @@ static int parse_srcs(struct spec_src **out, size_t *n, json_object *arr)
 	return 0;
 }
 
+/*
+ * The text to parse as an unnamed file (O_TMPFILE) in `dir`, which rpm
+ * reads as /proc/self/fd/N in the forked child: a kill at any moment
+ * leaves nothing behind next to the spec. -1 (errno set) where the file
+ * system has no unnamed files; the caller then writes a named one.
+ */
+static int unnamed_copy(const char *dir, const struct buf *text)
+{
+	size_t done = 0;
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -1;
+	while (done < text->len) {
+		ssize_t n = write(fd, text->ptr + done, text->len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	return fd;
+}
+
 int spec_query_internal(struct spec_info *out, char **packager, const char *path,
 			const struct buf *text, const struct spec_query_opts *opts)
 {
+	int tmpfd = -1;
 	struct run_result rr = RUN_RESULT_INIT;
 	struct run_opts ro;
 	struct child_args a;
@@ -273,7 +307,9 @@ int spec_query_internal(struct spec_info *out, char **packager, const char *path
 	sourcedir = opts && opts->sourcedir ? fs_abspath(opts->sourcedir) : spec_sourcedir(abs);
 	if (!strcmp(base, "SPECS"))
 		topdir = fs_dirname(specdir);
-	if (text) {
+	if (text && (tmpfd = unnamed_copy(specdir, text)) >= 0) {
+		tmp = xasprintf("/proc/self/fd/%d", tmpfd);
+	} else if (text) {
 		ret = fs_write_temp(&tmp, abs, text->ptr, text->len, 0600);
 		if (ret < 0)
 			goto out;
@@ -325,10 +361,11 @@ int spec_query_internal(struct spec_info *out, char **packager, const char *path
 	json_object_object_get_ex(o, "applied", &v);
 	parse_srcs(&out->applied, &out->napplied, v);
 out:
-	if (tmp) {
+	if (tmpfd >= 0)
+		close(tmpfd);
+	else if (tmp)
 		unlink(tmp);
-		free(tmp);
-	}
+	free(tmp);
 	if (o)
 		json_object_put(o);
 	run_result_release(&rr);

@@ -40,6 +40,19 @@ int spec_rpm_version(void);
  */
 char *spec_sourcedir(const char *spec_path);
 
+/*
+ * Code in a spec that rpm runs while it only parses it: %(...) shell
+ * commands, %{lua:...} and %lua, and what would bring unchecked text in
+ * (%include, %{load:...}). 0 when there is none; else ERR_INPUT naming the
+ * first one found, "PATH:LINE:COL: '%(' runs a shell command while rpm
+ * reads the spec". Textual (rpm is not asked, nothing runs) and strict: a
+ * construct in a comment counts, and on a line that defines a macro or
+ * uses %{expand:...} an escaped "%%(" counts too, since that text is
+ * expanded again. Used to refuse specs from untrusted src.rpms
+ * (--no-spec-code).
+ */
+int spec_find_code(const char *path, const struct buf *text);
+
 /* ---- layout: what the model sees (read only) ---- */
 
 enum spec_prep_style {
@@ -111,7 +124,8 @@ struct spec_add_patch_result {
  * conditionals or a spec without %prep are refused.
  * Where `rpm_version` rejects %patchN (4.20) or lacks %patch N (before
  * 4.18), %patch -P N is written and a warning says so.
- * Release the result with spec_add_patch_result_release().
+ * Release the result with spec_add_patch_result_release() (on failure there is
+ * nothing to release; calling it anyway is harmless).
  */
 int spec_add_patch(struct buf *out, struct spec_add_patch_result *res, const char *path,
 		   const struct buf *in, const struct spec_add_patch_opts *opts);

@@ -210,9 +210,12 @@ int fs_copy_file(const char *src, const char *dst)
 		ret = error_set_errno(ERR_GENERIC, "cannot read '%s'", src);
 		goto cleanup;
 	}
-	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 07777);
+	/* Never through a link planted at dst (a predictable name in /tmp, say). */
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, st.st_mode & 07777);
 	if (out < 0) {
-		ret = error_set_errno(ERR_GENERIC, "cannot create '%s'", dst);
+		ret = errno == ELOOP ? error_set(ERR_GENERIC, "'%s' is a symbolic link; not writing "
+						 "through it", dst)
+				     : error_set_errno(ERR_GENERIC, "cannot create '%s'", dst);
 		goto cleanup;
 	}
 	while ((n = read(in, chunk, sizeof(chunk))) != 0) {

@@ -39,7 +39,7 @@ int fs_remove_tree(const char *path);
 /* cp -a of a directory tree (files, directories, symlinks, modes, mtimes). */
 int fs_copy_tree(const char *src, const char *dst);
 
-/* Copy one regular file (data and mode). */
+/* Copy one regular file (data and mode). A symbolic link at dst is refused, not followed. */
 int fs_copy_file(const char *src, const char *dst);
 
 bool fs_exists(const char *path);
@@ -64,6 +64,28 @@ char *fs_basename(const char *path);
  * no control characters. Used for names taken from untrusted input.
  */
 bool fs_is_safe_name(const char *name);
+
+/*
+ * Several files replaced together without a workspace (spec add-patch: the
+ * patch and the spec). `journal` is a directory path of our own next to
+ * the files (".NAME.qga-forge-journal"): the new contents are staged and
+ * fsynced in it, a list renamed into place is the commit point, then each
+ * file is renamed over its target (copied when the target is on another
+ * file system) and the directory removed. fs_journal_recover() finishes a
+ * committed change that was interrupted or drops one that never reached
+ * the commit point: run it before reading the files, and after a crash
+ * they are all old or all new. fs_journal_commit() recovers first. An
+ * existing target keeps its mode; `mode` is for a new one. For tests,
+ * QGA_FORGE_TXN_CRASH_AT=N exits at step N as in workspace transactions.
+ */
+struct fs_journal_file {
+	const char *path;
+	const void *data;
+	size_t len;
+	mode_t mode;
+};
+int fs_journal_commit(const char *journal, const struct fs_journal_file *files, size_t n);
+int fs_journal_recover(const char *journal);
 
 /* Directory of the running executable (from /proc/self/exe). Caller frees. */
 char *fs_self_dir(void);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -86,6 +87,7 @@ struct child_spec {
 	const struct run_opts *opts;
 	int (*fn)(void *);
 	void *arg;
+	pid_t parent;
 };
 
 static void child_setup_and_run(const struct child_spec *c, int in_fd, int out_fd, int err_fd,
@@ -95,6 +97,14 @@ static void child_setup_and_run(const struct child_spec *c, int in_fd, int out_f
 	size_t i;
 	int e;
 
+	/*
+	 * A child never outlives qga-forge: one left running after a kill
+	 * would still hold the workspace lock it inherited, and might still
+	 * write next to the files the next command recovers.
+	 */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != c->parent)
+		_exit(127);
 	setpgid(0, 0);
 	signal(SIGPIPE, SIG_DFL);
 	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
@@ -173,7 +183,7 @@ static int spawn(struct run_result *out, const struct run_opts *o,
 	int devnull = -1, logfd = -1, ret = 0, status = 0, e = 0;
 	const char *name = o->argv && o->argv[0] ? o->argv[0] : "child process";
 	size_t cap = o->capture_cap ? o->capture_cap : DEFAULT_CAPTURE_CAP;
-	struct child_spec spec = { o, fn, arg };
+	struct child_spec spec = { o, fn, arg, getpid() };
 	size_t written = 0;
 	long long deadline = o->timeout_ms ? now_ms() + o->timeout_ms : 0, kill_at = 0;
 	long long next_tick = 0;
@@ -192,7 +202,7 @@ static int spawn(struct run_result *out, const struct run_opts *o,
 		goto cleanup;
 	}
 	if (!o->capture && o->log_path) {
-		logfd = open(o->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		logfd = open(o->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
 		if (logfd < 0) {
 			ret = error_set_errno(ERR_GENERIC, "cannot open log file '%s'", o->log_path);
 			goto cleanup;

@@ -241,6 +241,7 @@ fail:
 }
 
 static int recover(struct ws *ws);
+static int recover_journal(struct ws *ws, bool at_open);
 
 static char *find_root(const char *start)
 {
@@ -291,7 +292,8 @@ int ws_open(struct ws **out, const char *dir)
 	}
 	ws = ws_alloc(root);
 	free(root);
-	if ((ret = take_lock(ws)) < 0 || (ret = recover(ws)) < 0 || (ret = load_state(ws)) < 0) {
+	if ((ret = take_lock(ws)) < 0 || (ret = recover_journal(ws, true)) < 0 ||
+	    (ret = load_state(ws)) < 0) {
 		ws_free(ws);
 		return ret;
 	}
@@ -357,15 +359,86 @@ static struct txn_item *txn_add(struct ws_txn *t, const char *path)
 	return &t->items[t->n++];
 }
 
-static int check_target(struct ws_txn *t, const char *path)
+/*
+ * The directory a file at `abs` really lands in: its parent with every
+ * symbolic link resolved. A parent that does not exist yet is made by
+ * mkdir when the transaction is applied, so its nearest existing ancestor
+ * is resolved and the missing part appended. NULL (errno set) on failure.
+ */
+static char *real_parent(const char *abs)
 {
-	char *abs = fs_abspath(path);
+	char *dir = fs_dirname(abs), *rest = NULL, *real = NULL;
+
+	for (;;) {
+		char *up, *base, *more;
+
+		real = realpath(dir, NULL);
+		if (real || errno != ENOENT || !strcmp(dir, "/"))
+			break;
+		up = fs_dirname(dir);
+		base = fs_basename(dir);
+		more = rest ? fs_path_join(base, rest) : xstrdup(base);
+		free(rest);
+		free(base);
+		free(dir);
+		rest = more;
+		dir = up;
+	}
+	if (real && rest) {
+		char *joined = fs_path_join(real, rest);
+
+		free(real);
+		real = joined;
+	}
+	free(dir);
+	free(rest);
+	return real;
+}
+
+/*
+ * Paths are compared after resolving links: a link planted in the
+ * workspace (WS/src/qga pointing elsewhere, SOURCES a link) must not carry
+ * a write outside it. A target that is itself a link is refused for a put:
+ * the rename would quietly replace the link the user (or someone) put there.
+ */
+static int check_target(struct ws_txn *t, const char *path, bool put)
+{
+	char *abs = fs_abspath(path), *parent = NULL, *root = NULL, *meta = NULL;
+	struct stat st;
 	int ret = 0;
 
-	if (!inside(t->ws->root, abs))
+	if (!inside(t->ws->root, abs)) {
 		ret = error_set(ERR_INPUT, "'%s' is outside the workspace '%s'", path, t->ws->root);
-	else if (inside(t->ws->meta, abs) || !strcmp(abs, t->ws->meta))
+		goto out;
+	}
+	if (inside(t->ws->meta, abs) || !strcmp(abs, t->ws->meta)) {
 		ret = error_set(ERR_BUG, "'%s' is qga-forge's own metadata", path);
+		goto out;
+	}
+	root = realpath(t->ws->root, NULL);
+	parent = real_parent(abs);
+	if (!root || !parent) {
+		ret = error_set_errno(ERR_GENERIC, "cannot resolve the directory of '%s'", path);
+		goto out;
+	}
+	if (strcmp(parent, root) != 0 && !inside(root, parent)) {
+		ret = error_set(ERR_INPUT, "'%s' would be written in '%s', outside the workspace "
+				"'%s' (through a symbolic link)", path, parent, root);
+		goto out;
+	}
+	meta = fs_path_join(root, META);
+	if (!strcmp(parent, meta) || inside(meta, parent)) {
+		ret = error_set(ERR_INPUT, "'%s' would be written in qga-forge's own metadata '%s' "
+				"(through a symbolic link)", path, parent);
+		goto out;
+	}
+	if (put && lstat(abs, &st) == 0 && S_ISLNK(st.st_mode))
+		ret = error_set(ERR_INPUT, "'%s' is a symbolic link; qga-forge does not write "
+				"through or replace links in the workspace", path);
+out:
+	free(meta);
+	free(root);
+	free(parent);
 	free(abs);
 	return ret;
 }
@@ -375,7 +448,7 @@ int ws_txn_put(struct ws_txn *t, const char *path, const void *data, size_t len,
 	struct txn_item *it;
 	int ret;
 
-	if ((ret = check_target(t, path)) < 0)
+	if ((ret = check_target(t, path, true)) < 0)
 		return ret;
 	it = txn_add(t, path);
 	buf_put(&it->data, data, len);
@@ -389,7 +462,7 @@ int ws_txn_delete(struct ws_txn *t, const char *path)
 	struct txn_item *it;
 	int ret;
 
-	if ((ret = check_target(t, path)) < 0)
+	if ((ret = check_target(t, path, false)) < 0)
 		return ret;
 	it = txn_add(t, path);
 	it->staged = NULL;
@@ -527,7 +600,42 @@ static int apply_manifest(struct ws *ws, const char *dir, struct json_object *m)
 	return fs_remove_tree(dir);
 }
 
-static int recover(struct ws *ws)
+/*
+ * Lock files git leaves when the process writing a ref or the index dies
+ * (libgit2 creates NAME.lock and renames it into place). When ws_open()
+ * finds a committed transaction, the process that was applying it is gone
+ * (we hold the workspace lock, and nothing before the commit point writes
+ * to git), so these locks are its leftovers: without removing them the
+ * change could never be finished.
+ */
+static void drop_stale_git_locks(struct ws *ws, struct json_object *m)
+{
+	static const char *const fixed[] = { "index.lock", "HEAD.lock", "logs/HEAD.lock", NULL };
+	struct json_object *ref, *name;
+	char *git = fs_path_join(ws->src, ".git");
+	size_t i;
+
+	for (i = 0; fixed[i]; i++) {
+		char *p = fs_path_join(git, fixed[i]);
+
+		unlink(p);
+		free(p);
+	}
+	if (json_object_object_get_ex(m, "ref", &ref) && json_object_object_get_ex(ref, "name", &name) &&
+	    !strncmp(json_object_get_string(name), "refs/heads/", 11) &&
+	    !strstr(json_object_get_string(name), "..")) {
+		char *a = xasprintf("%s/%s.lock", git, json_object_get_string(name));
+		char *b = xasprintf("%s/logs/%s.lock", git, json_object_get_string(name));
+
+		unlink(a);
+		unlink(b);
+		free(a);
+		free(b);
+	}
+	free(git);
+}
+
+static int recover_journal(struct ws *ws, bool at_open)
 {
 	char *dir = txn_dir(ws), *mpath = NULL;
 	struct json_object *m = NULL;
@@ -549,6 +657,8 @@ static int recover(struct ws *ws)
 		ret = error_set(ERR_GENERIC, "'%s': damaged transaction journal", mpath);
 		goto cleanup;
 	}
+	if (at_open)
+		drop_stale_git_locks(ws, m);
 	ret = apply_manifest(ws, dir, m);
 	if (ret)
 		error_prefix(ret, "cannot finish an interrupted change in '%s'", ws->root);
@@ -558,6 +668,11 @@ cleanup:
 	free(mpath);
 	free(dir);
 	return ret;
+}
+
+static int recover(struct ws *ws)
+{
+	return recover_journal(ws, false);
 }
 
 static int check_ref(struct ws *ws, const struct ws_txn *t)

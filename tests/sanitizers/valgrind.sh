@@ -63,6 +63,12 @@ if "$bin" help | grep -q '^  patch '; then
 fi
 if "$bin" help | grep -q '^  spec '; then
 	vg "spec check" "$bin" spec check "$work/ws/rpmbuild/SPECS/qemu-guest-agent.spec"
+	vg "spec check --no-spec-code" "$bin" spec check --no-spec-code \
+		"$work/ws/rpmbuild/SPECS/qemu-guest-agent.spec"
+	mkdir -p "$work/sp/SPECS" && cp "$work/ws/rpmbuild/SPECS/qemu-guest-agent.spec" "$work/sp/SPECS/" &&
+		sed 's/Fix typos/Fix more typos/' tests/fixtures/tiny/7.2/*.patch >"$work/new.patch"
+	vg "spec add-patch (journaled)" "$bin" spec add-patch --comment 'a 100% test' \
+		"$work/sp/SPECS/qemu-guest-agent.spec" "$work/new.patch"
 fi
 if "$bin" help | grep -q '^  exec '; then
 	vg "exec (no socket)" "$bin" exec -s "$work/none.sock" guest-ping
