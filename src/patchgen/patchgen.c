@@ -16,13 +16,12 @@
 #include <zlib.h>
 
 #include "patchgen.h"
+#include "internal.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/banned.h"
 
-/* Wrap libgit2's last error once, with our context in front. */
-static int git_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int git_fail(int code, const char *fmt, ...)
+int patchgen_git_fail(int code, const char *fmt, ...)
 {
 	const git_error *e = git_error_last();
 	struct buf b = BUF_INIT;
@@ -50,7 +49,7 @@ static int open_repo(git_repository **out, const char *dir)
 {
 	lib_init();
 	if (git_repository_open_ext(out, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
-		return git_fail(ERR_GENERIC, "cannot open the git repository in '%s'", dir);
+		return patchgen_git_fail(ERR_GENERIC, "cannot open the git repository in '%s'", dir);
 	return 0;
 }
 
@@ -73,14 +72,14 @@ static int lookup_commit(git_commit **out, git_repository *repo, const char *hex
 	if (parse_oid(&oid, hex) < 0)
 		return ERR_BUG;
 	if (git_commit_lookup(out, repo, &oid) < 0)
-		return git_fail(ERR_NOTFOUND, "commit '%s' not found", hex);
+		return patchgen_git_fail(ERR_NOTFOUND, "commit '%s' not found", hex);
 	return 0;
 }
 
 static int make_sig(git_signature **out, const struct patchgen_sig *sig)
 {
 	if (git_signature_new(out, sig->name, sig->email, (git_time_t)sig->when, 0) < 0)
-		return git_fail(ERR_INPUT, "invalid author '%s <%s>'", sig->name, sig->email);
+		return patchgen_git_fail(ERR_INPUT, "invalid author '%s <%s>'", sig->name, sig->email);
 	return 0;
 }
 
@@ -330,7 +329,7 @@ static int write_pack(git_repository *repo, struct base_list *l, const char *dir
 		if (!i || git_oid_cmp(&order[i]->id, &order[i - 1]->id))
 			unique++;
 	if (git_repository_odb(&odb, repo) < 0 || git_odb_write_pack(&wp, odb, NULL, NULL) < 0) {
-		ret = git_fail(ERR_GENERIC, "cannot store the files of '%s'", dir);
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot store the files of '%s'", dir);
 		goto cleanup;
 	}
 	memcpy(head, "PACK", 4);
@@ -363,7 +362,7 @@ static int write_pack(git_repository *repo, struct base_list *l, const char *dir
 		goto fail;
 	goto cleanup;
 fail:
-	ret = git_fail(ERR_GENERIC, "cannot store the files of '%s'", dir);
+	ret = patchgen_git_fail(ERR_GENERIC, "cannot store the files of '%s'", dir);
 cleanup:
 	if (ctx)
 		rpmDigestFinal(ctx, NULL, NULL, 0);
@@ -380,7 +379,7 @@ static int fill_index(git_index *idx, const struct base_list *l)
 	size_t i;
 
 	if (git_index_clear(idx) < 0)
-		return git_fail(ERR_GENERIC, "cannot reset the index");
+		return patchgen_git_fail(ERR_GENERIC, "cannot reset the index");
 	for (i = 0; i < l->n; i++) {
 		const struct base_file *f = &l->v[i];
 		git_index_entry e;
@@ -400,7 +399,7 @@ static int fill_index(git_index *idx, const struct base_list *l)
 		e.id = f->id;
 		e.path = f->path;
 		if (git_index_add(idx, &e) < 0)
-			return git_fail(ERR_GENERIC, "cannot record '%s'", f->path);
+			return patchgen_git_fail(ERR_GENERIC, "cannot record '%s'", f->path);
 	}
 	return 0;
 }
@@ -432,14 +431,14 @@ int patchgen_init_baseline(char out_hex[41], const char *dir, const struct patch
 	iopts.flags = GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
 	iopts.initial_head = PATCHGEN_FORGE;
 	if (git_repository_init_ext(&repo, dir, &iopts) < 0) {
-		ret = git_fail(ERR_GENERIC, "cannot create a git repository in '%s'", dir);
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot create a git repository in '%s'", dir);
 		goto cleanup;
 	}
 	if ((ret = hash_all(dir, &files)) < 0 || (ret = write_pack(repo, &files, dir)) < 0)
 		goto cleanup;
 	if (git_repository_index(&idx, repo) < 0 || fill_index(idx, &files) < 0 ||
 	    git_index_write_tree(&tree_oid, idx) < 0) {
-		ret = git_fail(ERR_GENERIC, "cannot record the files of '%s'", dir);
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot record the files of '%s'", dir);
 		goto cleanup;
 	}
 	if ((ret = make_sig(&s, sig)) < 0)
@@ -448,7 +447,7 @@ int patchgen_init_baseline(char out_hex[41], const char *dir, const struct patch
 	    git_commit_create(&commit_oid, repo, NULL, s, s, NULL, message, tree, 0, NULL) < 0 ||
 	    git_reference_create(&ref, repo, "refs/heads/" PATCHGEN_UPSTREAM, &commit_oid, 0,
 				 "qga-forge: baseline") < 0) {
-		ret = git_fail(ERR_GENERIC, "cannot commit the baseline of '%s'", dir);
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot commit the baseline of '%s'", dir);
 		goto cleanup;
 	}
 	git_reference_free(ref);
@@ -457,7 +456,7 @@ int patchgen_init_baseline(char out_hex[41], const char *dir, const struct patch
 				 "qga-forge: baseline") < 0 ||
 	    git_repository_set_head(repo, "refs/heads/" PATCHGEN_FORGE) < 0 ||
 	    git_index_write(idx) < 0) {
-		ret = git_fail(ERR_GENERIC, "cannot create branch '%s' in '%s'", PATCHGEN_FORGE, dir);
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot create branch '%s' in '%s'", PATCHGEN_FORGE, dir);
 		goto cleanup;
 	}
 	oid_hex(out_hex, &commit_oid);
@@ -494,7 +493,7 @@ int patchgen_make_commit(char out_hex[41], const char *repo_dir, const char *par
 	if ((ret = lookup_commit(&parent, repo, parent_hex)) < 0)
 		goto cleanup;
 	if (git_commit_tree(&ptree, parent) < 0) {
-		ret = git_fail(ERR_GENERIC, "cannot read the tree of '%s'", parent_hex);
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot read the tree of '%s'", parent_hex);
 		goto cleanup;
 	}
 	upd = xcalloc(n ? n : 1, sizeof(*upd));
@@ -519,20 +518,20 @@ int patchgen_make_commit(char out_hex[41], const char *repo_dir, const char *par
 			}
 		}
 		if (git_blob_create_from_buffer(&upd[i].id, repo, c->data, c->len) < 0) {
-			ret = git_fail(ERR_GENERIC, "cannot store '%s'", c->path);
+			ret = patchgen_git_fail(ERR_GENERIC, "cannot store '%s'", c->path);
 			goto cleanup;
 		}
 	}
 	if (git_tree_create_updated(&tree_oid, repo, ptree, n, upd) < 0 ||
 	    git_tree_lookup(&ntree, repo, &tree_oid) < 0) {
-		ret = git_fail(ERR_GENERIC, "cannot build the tree of the new commit");
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot build the tree of the new commit");
 		goto cleanup;
 	}
 	if ((ret = make_sig(&s, sig)) < 0)
 		goto cleanup;
 	if (git_commit_create(&oid, repo, NULL, s, s, NULL, message, ntree, 1,
 			      (const git_commit **)&parent) < 0) {
-		ret = git_fail(ERR_GENERIC, "cannot create the commit");
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot create the commit");
 		goto cleanup;
 	}
 	oid_hex(out_hex, &oid);
@@ -555,14 +554,14 @@ int patchgen_resolve(char out_hex[41], const char *repo_dir, const char *rev)
 	if ((ret = open_repo(&repo, repo_dir)) < 0)
 		return ret;
 	if (git_revparse_single(&obj, repo, rev) < 0) {
-		ret = git_fail(ERR_NOTFOUND, "'%s' not found in '%s'", rev, repo_dir);
+		ret = patchgen_git_fail(ERR_NOTFOUND, "'%s' not found in '%s'", rev, repo_dir);
 		goto cleanup;
 	}
 	{
 		git_object *c = NULL;
 
 		if (git_object_peel(&c, obj, GIT_OBJECT_COMMIT) < 0) {
-			ret = git_fail(ERR_NOTFOUND, "'%s' is not a commit", rev);
+			ret = patchgen_git_fail(ERR_NOTFOUND, "'%s' is not a commit", rev);
 			goto cleanup;
 		}
 		oid_hex(out_hex, git_object_id(c));
@@ -588,7 +587,7 @@ int patchgen_set_ref(const char *repo_dir, const char *refname, const char *old_
 	if ((ret = open_repo(&repo, repo_dir)) < 0)
 		return ret;
 	if (git_reference_lookup(&ref, repo, refname) < 0) {
-		ret = git_fail(ERR_NOTFOUND, "branch '%s' not found in '%s'", refname, repo_dir);
+		ret = patchgen_git_fail(ERR_NOTFOUND, "branch '%s' not found in '%s'", refname, repo_dir);
 		goto cleanup;
 	}
 	cur = git_reference_target(ref);
@@ -601,7 +600,7 @@ int patchgen_set_ref(const char *repo_dir, const char *refname, const char *old_
 	}
 	if (git_reference_create_matching(&out, repo, refname, &new_oid, 1, &old_oid,
 					  "qga-forge") < 0)
-		ret = git_fail(ERR_GENERIC, "cannot move branch '%s'", refname);
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot move branch '%s'", refname);
 cleanup:
 	git_reference_free(out);
 	git_reference_free(ref);
@@ -625,7 +624,7 @@ int patchgen_reset_index(const char *repo_dir)
 	    git_tree_lookup(&tree, repo, git_object_id(head)) < 0 ||
 	    git_repository_index(&idx, repo) < 0 ||
 	    git_index_read_tree(idx, tree) < 0) {
-		ret = git_fail(ERR_GENERIC, "cannot update the index of '%s'", repo_dir);
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot update the index of '%s'", repo_dir);
 		goto cleanup;
 	}
 	/*
@@ -637,7 +636,7 @@ int patchgen_reset_index(const char *repo_dir)
 	dopts.flags = GIT_DIFF_UPDATE_INDEX;
 	git_diff_index_to_workdir(&diff, repo, idx, &dopts);
 	if (git_index_write(idx) < 0)
-		ret = git_fail(ERR_GENERIC, "cannot write the index of '%s'", repo_dir);
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot write the index of '%s'", repo_dir);
 cleanup:
 	git_diff_free(diff);
 	git_index_free(idx);
@@ -661,7 +660,7 @@ int patchgen_update_index(const char *repo_dir, const char *const *paths, size_t
 	if (git_revparse_single(&head, repo, "HEAD^{tree}") < 0 ||
 	    git_tree_lookup(&tree, repo, git_object_id(head)) < 0 ||
 	    git_repository_index(&idx, repo) < 0) {
-		ret = git_fail(ERR_GENERIC, "cannot update the index of '%s'", repo_dir);
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot update the index of '%s'", repo_dir);
 		goto cleanup;
 	}
 	for (i = 0; i < n && !ret; i++) {
@@ -673,7 +672,7 @@ int patchgen_update_index(const char *repo_dir, const char *const *paths, size_t
 			/* Gone from HEAD: gone from the index. */
 			git_error_clear();
 			if (git_index_remove_bypath(idx, paths[i]) < 0)
-				ret = git_fail(ERR_GENERIC, "cannot update '%s' in the index", paths[i]);
+				ret = patchgen_git_fail(ERR_GENERIC, "cannot update '%s' in the index", paths[i]);
 			continue;
 		}
 		/*
@@ -699,13 +698,13 @@ int patchgen_update_index(const char *repo_dir, const char *const *paths, size_t
 			e.id = *git_tree_entry_id(te);
 			e.path = paths[i];
 			if (git_index_add(idx, &e) < 0)
-				ret = git_fail(ERR_GENERIC, "cannot update '%s' in the index", paths[i]);
+				ret = patchgen_git_fail(ERR_GENERIC, "cannot update '%s' in the index", paths[i]);
 		}
 		free(abs);
 		git_tree_entry_free(te);
 	}
 	if (!ret && git_index_write(idx) < 0)
-		ret = git_fail(ERR_GENERIC, "cannot write the index of '%s'", repo_dir);
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot write the index of '%s'", repo_dir);
 cleanup:
 	git_index_free(idx);
 	git_tree_free(tree);
@@ -714,8 +713,12 @@ cleanup:
 	return ret;
 }
 
-int patchgen_paths_clean(const char *repo_dir, const char *const *paths, size_t n,
-			 struct buf *what)
+/*
+ * 1 when status (limited to `paths` when n > 0) shows nothing, 0 with the
+ * first few paths in `what` when it does, <0 on error.
+ */
+static int status_clean(const char *repo_dir, const char *const *paths, size_t n,
+			struct buf *what)
 {
 	git_repository *repo = NULL;
 	git_status_list *st = NULL;
@@ -723,17 +726,17 @@ int patchgen_paths_clean(const char *repo_dir, const char *const *paths, size_t 
 	size_t i, count;
 	int ret;
 
-	if (!n)
-		return 1;
 	if ((ret = open_repo(&repo, repo_dir)) < 0)
 		return ret;
 	opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
-	opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES |
-		     GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
-	opts.pathspec.strings = (char **)paths;
-	opts.pathspec.count = n;
+	opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	if (n) {
+		opts.flags |= GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
+		opts.pathspec.strings = (char **)paths;
+		opts.pathspec.count = n;
+	}
 	if (git_status_list_new(&st, repo, &opts) < 0) {
-		ret = git_fail(ERR_GENERIC, "cannot read the status of '%s'", repo_dir);
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot read the status of '%s'", repo_dir);
 		goto cleanup;
 	}
 	count = git_status_list_entrycount(st);
@@ -752,37 +755,19 @@ cleanup:
 	return ret;
 }
 
+int patchgen_paths_clean(const char *repo_dir, const char *const *paths, size_t n,
+			 struct buf *what)
+{
+	if (!n)
+		return 1;
+	return status_clean(repo_dir, paths, n, what);
+}
+
 int patchgen_is_clean(const char *repo_dir, struct buf *what)
 {
-	git_repository *repo = NULL;
-	git_status_list *st = NULL;
-	git_status_options opts = GIT_STATUS_OPTIONS_INIT;
-	size_t i, n;
-	int ret;
-
-	if ((ret = open_repo(&repo, repo_dir)) < 0)
-		return ret;
-	opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
-	opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
-	if (git_status_list_new(&st, repo, &opts) < 0) {
-		ret = git_fail(ERR_GENERIC, "cannot read the status of '%s'", repo_dir);
-		goto cleanup;
-	}
-	n = git_status_list_entrycount(st);
-	ret = n == 0;
-	for (i = 0; what && i < n && i < 5; i++) {
-		const git_status_entry *e = git_status_byindex(st, i);
-		const git_diff_delta *d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
-
-		buf_printf(what, "%s%s", i ? ", " : "", d ? d->new_file.path : "?");
-	}
-	if (what && n > 5)
-		buf_printf(what, " and %zu more", n - 5);
-cleanup:
-	git_status_list_free(st);
-	git_repository_free(repo);
-	return ret;
+	return status_clean(repo_dir, NULL, 0, what);
 }
+
 
 static int walk(char (**out)[41], size_t *count, git_repository *repo, const char *base_hex,
 		const git_oid *head)
@@ -794,11 +779,11 @@ static int walk(char (**out)[41], size_t *count, git_repository *repo, const cha
 	int ret = 0;
 
 	if (git_revwalk_new(&w, repo) < 0 || git_revwalk_push(w, head) < 0)
-		return git_fail(ERR_GENERIC, "cannot walk the history");
+		return patchgen_git_fail(ERR_GENERIC, "cannot walk the history");
 	if (base_hex) {
 		if (parse_oid(&base, base_hex) < 0 || git_revwalk_hide(w, &base) < 0) {
 			git_revwalk_free(w);
-			return git_fail(ERR_GENERIC, "cannot walk the history from '%s'", base_hex);
+			return patchgen_git_fail(ERR_GENERIC, "cannot walk the history from '%s'", base_hex);
 		}
 	}
 	git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
@@ -812,7 +797,7 @@ static int walk(char (**out)[41], size_t *count, git_repository *repo, const cha
 	git_revwalk_free(w);
 	if (ret != GIT_ITEROVER) {
 		free(list);
-		return git_fail(ERR_GENERIC, "cannot walk the history");
+		return patchgen_git_fail(ERR_GENERIC, "cannot walk the history");
 	}
 	*out = list;
 	*count = n;
@@ -897,7 +882,7 @@ int patchgen_drop_commit(char out_hex[41], const char *repo_dir, const char *hea
 			goto cleanup;
 		}
 		if (git_cherrypick_commit(&idx, repo, pick, onto, 0, &copts.merge_opts) < 0) {
-			ret = git_fail(ERR_GENERIC, "cannot replay commit %.12s", later[i]);
+			ret = patchgen_git_fail(ERR_GENERIC, "cannot replay commit %.12s", later[i]);
 			goto cleanup;
 		}
 		if (git_index_has_conflicts(idx)) {
@@ -911,13 +896,13 @@ int patchgen_drop_commit(char out_hex[41], const char *repo_dir, const char *hea
 				      git_commit_committer(pick), git_commit_message_encoding(pick),
 				      git_commit_message(pick), tree, 1,
 				      (const git_commit **)&onto) < 0) {
-			ret = git_fail(ERR_GENERIC, "cannot rewrite commit %.12s", later[i]);
+			ret = patchgen_git_fail(ERR_GENERIC, "cannot rewrite commit %.12s", later[i]);
 			goto cleanup;
 		}
 		git_commit_free(onto);
 		onto = NULL;
 		if (git_commit_lookup(&onto, repo, &new_oid) < 0) {
-			ret = git_fail(ERR_GENERIC, "cannot read back a rewritten commit");
+			ret = patchgen_git_fail(ERR_GENERIC, "cannot read back a rewritten commit");
 			goto cleanup;
 		}
 		git_tree_free(tree);
@@ -970,7 +955,7 @@ int patchgen_tree_changes(struct patchgen_change **out, size_t *count, const cha
 		goto cleanup;
 	if (git_commit_tree(&ft, from) < 0 || git_commit_tree(&tt, to) < 0 ||
 	    git_diff_tree_to_tree(&diff, repo, ft, tt, NULL) < 0) {
-		ret = git_fail(ERR_GENERIC, "cannot compare %.12s and %.12s", from_hex, to_hex);
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot compare %.12s and %.12s", from_hex, to_hex);
 		goto cleanup;
 	}
 	n = git_diff_num_deltas(diff);
@@ -991,7 +976,7 @@ int patchgen_tree_changes(struct patchgen_change **out, size_t *count, const cha
 			goto cleanup;
 		}
 		if (git_blob_lookup(&blob, repo, &d->new_file.id) < 0) {
-			ret = git_fail(ERR_GENERIC, "cannot read '%s'", d->new_file.path);
+			ret = patchgen_git_fail(ERR_GENERIC, "cannot read '%s'", d->new_file.path);
 			goto cleanup;
 		}
 		list[i].len = (size_t)git_blob_rawsize(blob);
@@ -1027,7 +1012,7 @@ int patchgen_read_blob(struct buf *out, const char *repo_dir, const char *hex, c
 	if ((ret = lookup_commit(&c, repo, hex)) < 0)
 		goto cleanup;
 	if (git_commit_tree(&t, c) < 0) {
-		ret = git_fail(ERR_GENERIC, "cannot read the tree of %.12s", hex);
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot read the tree of %.12s", hex);
 		goto cleanup;
 	}
 	if (git_tree_entry_bypath(&e, t, path) < 0) {
@@ -1035,7 +1020,7 @@ int patchgen_read_blob(struct buf *out, const char *repo_dir, const char *hex, c
 		goto cleanup;
 	}
 	if (git_blob_lookup(&blob, repo, git_tree_entry_id(e)) < 0) {
-		ret = git_fail(ERR_GENERIC, "cannot read '%s'", path);
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot read '%s'", path);
 		goto cleanup;
 	}
 	ret = buf_put(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));

@@ -8,6 +8,7 @@
 #include <git2.h>
 
 #include "patchgen.h"
+#include "internal.h"
 #include "util/error.h"
 #include "util/banned.h"
 
@@ -17,30 +18,15 @@
 
 static bool lib_ready;
 
-static int series_git_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int series_git_fail(int code, const char *fmt, ...)
-{
-	const git_error *e = git_error_last();
-	struct buf b = BUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	error_set(code, "%s: %s", b.ptr, e && e->message ? e->message : "libgit2 error");
-	buf_release(&b);
-	return code;
-}
-
 static int resolve_commit(git_commit **out, git_repository *repo, const char *rev)
 {
 	git_object *obj = NULL;
 	int ret = 0;
 
 	if (git_revparse_single(&obj, repo, rev) < 0)
-		return series_git_fail(ERR_NOTFOUND, "no revision '%s'", rev);
+		return patchgen_git_fail(ERR_NOTFOUND, "no revision '%s'", rev);
 	if (git_object_peel((git_object **)out, obj, GIT_OBJECT_COMMIT) < 0)
-		ret = series_git_fail(ERR_INPUT, "'%s' is not a commit", rev);
+		ret = patchgen_git_fail(ERR_INPUT, "'%s' is not a commit", rev);
 	git_object_free(obj);
 	return ret;
 }
@@ -117,7 +103,7 @@ static int check_diff(git_diff *diff, const char *what)
 		const char *path;
 
 		if (git_patch_from_diff(&p, diff, i) < 0)
-			return series_git_fail(ERR_GENERIC, "%s: cannot diff", what);
+			return patchgen_git_fail(ERR_GENERIC, "%s: cannot diff", what);
 		d = git_patch_get_delta(p);
 		path = d->new_file.path ? d->new_file.path : d->old_file.path;
 		if (d->flags & GIT_DIFF_FLAG_BINARY)
@@ -141,7 +127,7 @@ static int tree_diff(git_diff **out, git_repository *repo, git_tree *a, git_tree
 
 	o.context_lines = 3;
 	if (git_diff_tree_to_tree(out, repo, a, b, &o) < 0)
-		return series_git_fail(ERR_GENERIC, "cannot diff two trees");
+		return patchgen_git_fail(ERR_GENERIC, "cannot diff two trees");
 	return 0;
 }
 
@@ -185,14 +171,14 @@ static int format_mail(struct buf *out, git_diff *diff, const struct mail *m)
 		if (git_diff_get_stats(&stats, diff) < 0 ||
 		    git_diff_stats_to_buf(&stat, stats, GIT_DIFF_STATS_FULL |
 					  GIT_DIFF_STATS_INCLUDE_SUMMARY, 72) < 0) {
-			ret = series_git_fail(ERR_GENERIC, "cannot count the changes of %s", hex);
+			ret = patchgen_git_fail(ERR_GENERIC, "cannot count the changes of %s", hex);
 			goto out;
 		}
 		buf_put(out, stat.ptr, stat.size);
 		buf_putc(out, '\n');
 	}
 	if (git_diff_to_buf(&patch, diff, GIT_DIFF_FORMAT_PATCH) < 0) {
-		ret = series_git_fail(ERR_GENERIC, "cannot write the diff of %s", hex);
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot write the diff of %s", hex);
 		goto out;
 	}
 	buf_put(out, patch.ptr, patch.size);
@@ -226,16 +212,16 @@ static int apply_check(git_tree **tree, git_repository *repo, const struct patch
 		return error_set(ERR_BUG, "'%s' holds no diff", p->name);
 	len = p->len - (size_t)(start - p->data);
 	if (git_diff_from_buffer(&diff, start, len) < 0) {
-		ret = series_git_fail(ERR_BUG, "'%s' cannot be read back as a patch", p->name);
+		ret = patchgen_git_fail(ERR_BUG, "'%s' cannot be read back as a patch", p->name);
 		goto out;
 	}
 	if (git_apply_to_tree(&idx, repo, *tree, diff, NULL) < 0) {
-		ret = series_git_fail(ERR_INPUT, "'%s' does not apply without fuzz to the tree "
+		ret = patchgen_git_fail(ERR_INPUT, "'%s' does not apply without fuzz to the tree "
 				      "before it", p->name);
 		goto out;
 	}
 	if (git_index_write_tree_to(&oid, idx, repo) < 0 || git_tree_lookup(&next, repo, &oid) < 0) {
-		ret = series_git_fail(ERR_GENERIC, "cannot write the tree after '%s'", p->name);
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot write the tree after '%s'", p->name);
 		goto out;
 	}
 	git_tree_free(*tree);
@@ -262,7 +248,7 @@ static int linear_range(git_commit ***out, size_t *n, git_repository *repo, git_
 	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
 	    git_revwalk_push(walk, git_commit_id(head)) < 0 ||
 	    git_revwalk_hide(walk, git_commit_id(base)) < 0) {
-		ret = series_git_fail(ERR_GENERIC, "cannot walk the commits");
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot walk the commits");
 		goto out;
 	}
 	while (git_revwalk_next(&oid, walk) == 0) {
@@ -271,7 +257,7 @@ static int linear_range(git_commit ***out, size_t *n, git_repository *repo, git_
 			list = xrealloc(list, alloc * sizeof(*list));
 		}
 		if (git_commit_lookup(&list[count], repo, &oid) < 0) {
-			ret = series_git_fail(ERR_GENERIC, "cannot read a commit");
+			ret = patchgen_git_fail(ERR_GENERIC, "cannot read a commit");
 			goto out;
 		}
 		count++;
@@ -357,7 +343,7 @@ int patchgen_export_series(struct patchgen_patch **out, size_t *n, const char *r
 		lib_ready = true;
 	}
 	if (git_repository_open_ext(&repo, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
-		ret = series_git_fail(ERR_GENERIC, "cannot open the git repository in '%s'", repo_dir);
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot open the git repository in '%s'", repo_dir);
 		goto out;
 	}
 	if ((ret = resolve_commit(&base, repo, base_rev)) < 0 ||
@@ -379,7 +365,7 @@ int patchgen_export_series(struct patchgen_patch **out, size_t *n, const char *r
 			for (i = 0; i < ncommits; i++)
 				buf_printf(&body, "* %s\n", git_commit_summary(commits[i]));
 		if (git_commit_tree(&a, base) < 0 || git_commit_tree(&b, head) < 0) {
-			ret = series_git_fail(ERR_GENERIC, "cannot read the trees of '%s..%s'",
+			ret = patchgen_git_fail(ERR_GENERIC, "cannot read the trees of '%s..%s'",
 					      base_rev, head_rev);
 			buf_release(&body);
 			goto out;
@@ -418,7 +404,7 @@ int patchgen_export_series(struct patchgen_patch **out, size_t *n, const char *r
 		if (git_commit_parent(&parent, commits[i], 0) < 0 || git_commit_tree(&a, parent) < 0 ||
 		    git_commit_tree(&b, commits[i]) < 0) {
 			git_commit_free(parent);
-			ret = series_git_fail(ERR_GENERIC, "cannot read %s", what.ptr);
+			ret = patchgen_git_fail(ERR_GENERIC, "cannot read %s", what.ptr);
 			buf_release(&what);
 			goto out;
 		}
@@ -445,7 +431,7 @@ int patchgen_export_series(struct patchgen_patch **out, size_t *n, const char *r
 check:
 	/* Each patch must apply, in order, to what the ones before it produced. */
 	if (git_commit_tree(&cur, base) < 0 || git_commit_tree(&want, head) < 0) {
-		ret = series_git_fail(ERR_GENERIC, "cannot read the baseline tree");
+		ret = patchgen_git_fail(ERR_GENERIC, "cannot read the baseline tree");
 		goto out;
 	}
 	for (i = 0; i < count; i++)

@@ -81,7 +81,10 @@ char *ws_path(const struct ws *ws, const char *rel);
  *   ws_txn_commit(t);   commit point, then applied; state.json included
  *
  * ws_txn_put()'s mode is the file's new mode; 0 keeps the mode of an
- * existing file (0644 for a new one). ws_txn_commit() fails, changing
+ * existing file (0644 for a new one). Targets must lie inside WS, outside
+ * WS/.qga-forge, once symbolic links in their directories are resolved
+ * (a link planted in the workspace cannot carry a write out of it), and
+ * ws_txn_put() refuses a target that is itself a link (ERR_INPUT). ws_txn_commit() fails, changing
  * nothing, when the ref is no longer at old_hex (nor already at new_hex).
  *
  * After a crash anywhere in ws_txn_commit(), the next ws_open() completes it
@@ -121,6 +124,10 @@ struct patchgen_sig;
 void ws_default_sig(struct patchgen_sig *out);
 
 /* For tests of crash safety: QGA_FORGE_TXN_CRASH_AT=N makes the process
- * _exit(99) at step N of the next commit (0 = before the commit point). */
+ * _exit(99) at step N of the next commit (0 = before the commit point,
+ * 1 = just after it, 10+i = after file i is in place, 2 = after the ref
+ * move, 3 = after the index update). When ws_open() finishes a committed
+ * change, lock files git left in WS/src/.git by the process that died
+ * (index.lock, the ref's lock) are removed first. */
 
 #endif

@@ -247,4 +247,7 @@ test_expect_success 'kills landed before and after the commit point' '
 	done
 '
 
+# The tally, for the log.
+cat "$TRASH"/kills.* "$TRASH"/steps.* 2>/dev/null | sed 's/^/# /'
+
 test_done
