@@ -207,9 +207,18 @@ static void format_tag(struct buf *line, const struct sm *sm, const struct sm_ta
 			width = (int)ref->num_len;
 		buf_printf(line, "%0*d", width, number);
 	}
-	/* Whatever sat between the number and the colon ("Patch1 :"). */
-	buf_put(line, sm->text + ref->num_off + ref->num_len,
-		ref->colon - (ref->num_off + ref->num_len));
+	/*
+	 * The blanks between the number and the colon ("Patch1 :"); not a
+	 * qualifier such as Requires(post): a Patch tag has none.
+	 */
+	{
+		size_t from = ref->num_off + ref->num_len, n = ref->colon - from, i;
+
+		for (i = 0; i < n && sm_is_blank((unsigned char)sm->text[from + i]); i++)
+			;
+		if (i == n)
+			buf_put(line, sm->text + from, n);
+	}
 	buf_putc(line, ':');
 	col = sm_visual_col(lt, ref->value_off - sm->lines[ref->line].off);
 	sm_pad_to(line, line->ptr, col, sm->text + ref->colon + 1, ref->value_off - ref->colon - 1,
@@ -541,6 +550,34 @@ static int place_after(size_t *out, const struct sm *sm, size_t i, int section, 
 	return 0;
 }
 
+/*
+ * The edited text must read back as the model reads specs, with the new
+ * tag in effect: a reference line odd enough to make the copied style
+ * swallow the next lines is refused rather than written.
+ */
+static int check_added(const char *text, size_t len, const char *path, const char *name, int num,
+		       unsigned tag_line)
+{
+	struct sm sm;
+	size_t i;
+	bool found = false;
+
+	if (sm_parse(&sm, path, text, len) < 0)
+		goto refused;
+	for (i = 0; i < sm.ntags && !found; i++) {
+		const struct sm_tag *t = &sm.tags[i];
+
+		found = t->kind == TAG_PATCH && !t->commented && t->number == num &&
+			t->value_len == strlen(name) && !memcmp(text + t->value_off, name, t->value_len);
+	}
+	sm_release(&sm);
+	if (found)
+		return 0;
+refused:
+	return error_set(ERR_INPUT, "%s:%u:1: the new Patch tag, written in the style of this "
+			 "spec's tags, would not read as a tag; add it by hand", path, tag_line);
+}
+
 static const struct sm_tag *tag_reference(const struct sm *sm)
 {
 	const struct sm_tag *patch = NULL, *source = NULL, *any = NULL;
@@ -671,7 +708,15 @@ int spec_add_patch(struct buf *out, struct spec_add_patch_result *res, const cha
 	res->tag_line = sm_rendered_line(&sm, tag_at, true, ncomment);
 	if (add_line)
 		res->prep_line = sm_rendered_line(&sm, prep_at, true, 0);
-	sm_render(&sm, out);
+	{
+		size_t start = out->len;
+
+		sm_render(&sm, out);
+		ret = check_added(out->ptr + start, out->len - start, path, opts->name, num,
+				  res->tag_line);
+		if (ret < 0)
+			buf_truncate(out, start);
+	}
 out:
 	/* A refused edit hands back nothing to release (warnings included). */
 	if (ret < 0)

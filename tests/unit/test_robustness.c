@@ -141,6 +141,22 @@ static void test_robustness__spec_refusal_releases_warnings(void **state)
 	buf_release(&out);
 }
 
+/*
+ * The new tag copied what sat between a reference tag's name and colon:
+ * "Requires(post):" gave "Patch1(post):", which rpm refuses (fuzz_spec).
+ */
+static void test_robustness__spec_tag_style_of_qualified_tag(void **state)
+{
+	struct buf text = BUF_INIT, out = BUF_INIT;
+
+	buf_puts(&text, "Name: x\nVersion: 1\nRelease: 1\nSummary: x\nLicense: MIT\n"
+		     "Requires(post): systemd\n\n%description\nx\n\n%prep\n%setup -q\n");
+	assert_int_equal(add_patch(&out, text.ptr, NULL), 0);
+	assert_non_null(strstr(out.ptr, "\nRequires(post): systemd\nPatch1: new.patch\n"));
+	buf_release(&text);
+	buf_release(&out);
+}
+
 /* Comment text with control characters or a final backslash became spec text (fuzz_patch). */
 static void test_robustness__spec_comment_text(void **state)
 {
@@ -387,6 +403,7 @@ int main(void)
 		TU_TEST(test_robustness__qapi_error_after_value),
 		TU_TEST(test_robustness__spec_if_closes_in_other_section),
 		TU_TEST(test_robustness__spec_refusal_releases_warnings),
+		TU_TEST(test_robustness__spec_tag_style_of_qualified_tag),
 		TU_TEST(test_robustness__spec_comment_text),
 		TU_TEST(test_robustness__spec_unclosed_at_end),
 		TU_TEST(test_robustness__spec_find_code),
