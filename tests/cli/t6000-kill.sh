@@ -118,25 +118,28 @@ check_after() {
 # Milliseconds since the epoch.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# measure NAME SNAPSHOT: the longest of three undisturbed runs, in ms.
+# measure NAME SNAPSHOT: the median of five undisturbed runs, in ms.
 measure() {
-	local name=$1 snap=$2 i t0 t1 max=0
-	for i in 1 2 3; do
+	local name=$1 snap=$2 i t0 t1 times=()
+	for i in 1 2 3 4 5; do
 		rm -rf ws && cp -a "$snap" ws || return 1
 		t0=$(now_ms)
 		run_cmd "$name" >/dev/null 2>&1 || return 1
 		t1=$(now_ms)
-		[ $((t1 - t0)) -gt $max ] && max=$((t1 - t0))
+		times+=($((t1 - t0)))
 	done
-	echo $max
+	printf '%s\n' "${times[@]}" | sort -n | sed -n 3p
 }
 
 # kill_rounds NAME SNAPSHOT BEFORE AFTER: kill the command ROUNDS times while
-# it runs (a random instant within its measured run time), check each.
+# it runs (a random instant within a window that starts at its measured run
+# time, shrinks when a run finishes first and grows when a kill lands, so
+# that it follows the real run time on a busy machine), check each.
 kill_rounds() {
-	local name=$1 snap=$2 before=$3 after=$4 ms kills=0 finished=0 tries=0 pid rc delay args
+	local name=$1 snap=$2 before=$3 after=$4 ms window kills=0 finished=0 tries=0 pid rc delay args
 	ms=$(measure "$name" "$snap") || return 1
 	[ "$ms" -ge 1 ] || ms=1
+	window=$ms
 	while [ $kills -lt "$ROUNDS" ]; do
 		tries=$((tries + 1))
 		if [ $tries -gt $((ROUNDS * 4)) ]; then
@@ -144,7 +147,7 @@ kill_rounds() {
 			return 1
 		fi
 		rm -rf ws && cp -a "$snap" ws || return 1
-		delay=$((RANDOM % (ms + ms / 5 + 1)))
+		delay=$((RANDOM % (window + 1)))
 		# A simple command alone on its line: $! is qga-forge itself.
 		args_of "$name"
 		"$QGA_FORGE" "${args[@]}" >/dev/null 2>&1 &
@@ -154,12 +157,15 @@ kill_rounds() {
 		rc=0
 		wait "$pid" 2>/dev/null || rc=$?
 		case $rc in
-		137) kills=$((kills + 1)) ;;
-		0) finished=$((finished + 1)) ;;
+		137)
+			kills=$((kills + 1))
+			# Creep back up towards the end of the run, where the commit is.
+			[ $window -ge $((2 * ms)) ] || window=$((window + ms / 8 + 1)) ;;
+		0) finished=$((finished + 1)) && window=$((window * 3 / 4)) ;;
 		*) echo "$name: ended with status $rc" >&2; return 1 ;;
 		esac
 		check_after "$name" "$before" "$after" || {
-			echo "$name: after a kill at $delay ms of $ms ms" >&2
+			echo "$name: after a kill at $delay ms (run time $ms ms)" >&2
 			return 1
 		}
 	done
