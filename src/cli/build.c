@@ -285,6 +285,19 @@ static int find_agent(char **rpm_out, char **path_out, struct json_object *rpms)
 	return error_set(ERR_NOTFOUND, "no binary rpm of this build contains qemu-ga");
 }
 
+int build_write_manifest(const char *outdir, struct json_object *m)
+{
+	char *path = fs_path_join(outdir, "manifest.json");
+	char *text = xasprintf("%s\n", json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY |
+								   JSON_C_TO_STRING_SPACED |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
+	int ret = fs_write_atomic(path, text, strlen(text), 0644);
+
+	free(text);
+	free(path);
+	return ret;
+}
+
 int build_run(struct ws *ws, const struct build_opts *o, struct json_object *extra_timings,
 	      struct json_object **manifest_out)
 {
@@ -456,19 +469,8 @@ int build_run(struct ws *ws, const struct build_opts *o, struct json_object *ext
 		build_add_timing(timings, "build_total", build_now() - tall);
 		json_object_object_add(m, "timings", json_object_get(timings));
 	}
-	{
-		char *mpath = fs_path_join(out, "manifest.json");
-		const char *text = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY |
-								  JSON_C_TO_STRING_SPACED |
-								  JSON_C_TO_STRING_NOSLASHESCAPE);
-		char *withnl = xasprintf("%s\n", text);
-
-		ret = fs_write_atomic(mpath, withnl, strlen(withnl), 0644);
-		free(withnl);
-		free(mpath);
-		if (ret < 0)
-			goto cleanup;
-	}
+	if ((ret = build_write_manifest(out, m)) < 0)
+		goto cleanup;
 	/* Remember the agent for `smoke -w`. */
 	if (agent) {
 		json_object_object_add(ws_state(ws), "agent", json_object_new_string(agent));

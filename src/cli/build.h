@@ -53,6 +53,9 @@ int build_external(const struct build_opts *o, const char *srpm, const char *out
 /* Record `seconds` (rounded to ms) as timings[step]. */
 void build_add_timing(struct json_object *timings, const char *step, double seconds);
 
+/* Write OUTDIR/manifest.json (pretty JSON, replaced atomically). */
+int build_write_manifest(const char *outdir, struct json_object *m);
+
 /* Seconds since an arbitrary start, for step timings. */
 double build_now(void);
 

@@ -94,19 +94,6 @@ static struct json_object *file_entry(const char *path, const char *role)
 	return e;
 }
 
-static int write_manifest(const char *outdir, struct json_object *m)
-{
-	char *path = fs_path_join(outdir, "manifest.json");
-	char *text = xasprintf("%s\n", json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY |
-								   JSON_C_TO_STRING_SPACED |
-								   JSON_C_TO_STRING_NOSLASHESCAPE));
-	int ret = fs_write_atomic(path, text, strlen(text), 0644);
-
-	free(text);
-	free(path);
-	return ret;
-}
-
 static void print_smoke(struct json_object *smoke)
 {
 	struct json_object *calls, *v;
@@ -311,7 +298,7 @@ int cmd_forge(int argc, const char **argv)
 			build_add_timing(tm, "total", build_now() - tall);
 	}
 	json_object_object_add(m, "workspace", json_object_new_string(wsdir));
-	if (write_manifest(out, m) < 0 && !ret)
+	if (build_write_manifest(out, m) < 0 && !ret)
 		ret = ERR_GENERIC;
 	if (ret < 0) {
 		status = cli_fail(ret);
