@@ -147,9 +147,10 @@ check-valgrind: deps all $(UNIT_BINS)
 # libFuzzer harnesses (tests/fuzz/), built with clang, AddressSanitizer and
 # UndefinedBehaviorSanitizer. `make fuzz FUZZ_SECONDS=N` runs each for N
 # seconds after replaying its regression inputs; `make check` runs each for
-# 30 s (tests/e2e/t6500-fuzz.sh).
+# 30 s with a fixed seed (tests/e2e/t6500-fuzz.sh). FUZZ_SEED=N repeats a run.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
+FUZZ_SEED    ?=
 FUZZ_TARGETS := qapi spec reply patch cfile
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -161,7 +162,7 @@ fuzz-build:
 		$(FUZZ_TARGETS:%=build/fuzz/fuzzers/fuzz_%)
 
 fuzz: deps fuzz-build
-	@./tests/fuzz/run.sh -t $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	@./tests/fuzz/run.sh -t $(FUZZ_SECONDS) $(if $(FUZZ_SEED),-s $(FUZZ_SEED)) $(FUZZ_TARGETS)
 
 $(BUILD)/fuzzers/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(BUILD)/libqgaforge.a
 	@mkdir -p $(dir $@)

@@ -105,9 +105,17 @@ static int check_name(const char *path, const char *name)
 	return 0;
 }
 
+/* Whether the line l of n bytes (not NUL-terminated) starts with lit. */
+static bool line_starts(const char *l, size_t n, const char *lit)
+{
+	size_t ll = strlen(lit);
+
+	return n >= ll && !memcmp(l, lit, ll);
+}
+
 /*
  * The -p level a patch needs: 1 for a/ b/ paths (git diff, diff -ru a b),
- * -1 when it cannot be told.
+ * -1 when it cannot be told. The data need not be NUL-terminated.
  */
 static int patch_strip(const char *data, size_t len)
 {
@@ -118,11 +126,11 @@ static int patch_strip(const char *data, size_t len)
 		size_t n = nl ? (size_t)(nl - data) - i : len - i;
 		const char *l = data + i;
 
-		if (n > 13 && !strncmp(l, "diff --git a/", 13))
+		if (n > 13 && line_starts(l, n, "diff --git a/"))
 			return 1;
-		if (n > 6 && !strncmp(l, "+++ b/", 6))
+		if (n > 6 && line_starts(l, n, "+++ b/"))
 			return 1;
-		if (n > 4 && !strncmp(l, "+++ ", 4) && strncmp(l, "+++ /dev/null", 13) != 0)
+		if (n > 4 && line_starts(l, n, "+++ ") && !line_starts(l, n, "+++ /dev/null"))
 			return -1;
 		i += n + 1;
 	}
@@ -144,7 +152,7 @@ static bool is_mailbox(const char *data, size_t len)
 			n--;
 		if (n == 0)
 			break;
-		if (i == 0 && n > 5 && !strncmp(l, "From ", 5)) {
+		if (i == 0 && n > 5 && line_starts(l, n, "From ")) {
 			/* the mbox separator line */
 		} else if (n > 5 && !strncasecmp(l, "From:", 5)) {
 			from = true;

@@ -4,10 +4,15 @@
 # tests/fuzz/regressions/, then fuzz each reader for QGA_FORGE_FUZZ_SECONDS
 # (default 30) seconds from its seed corpus. A crash, leak, hang or broken
 # invariant fails the test; tests/fuzz/run.sh's log says where the input was
-# kept.
+# kept. The libFuzzer seed is fixed (QGA_FORGE_FUZZ_SEED, default 1; "random"
+# for a new one each run), so that the same tree always tries the same
+# inputs: CI fails for a change of the code, not by the luck of a run.
+# Exploration with new seeds is `make fuzz`.
 . "$(dirname "$0")/../cli/lib.sh"
 
 SECONDS_EACH=${QGA_FORGE_FUZZ_SECONDS:-30}
+SEED=${QGA_FORGE_FUZZ_SEED:-1}
+[ "$SEED" = random ] && SEED=
 
 test_expect_success 'build the fuzzers (make fuzz-build)' '
 	command -v "${FUZZ_CC:-clang}" >/dev/null &&
@@ -17,7 +22,7 @@ test_expect_success 'build the fuzzers (make fuzz-build)' '
 
 for t in qapi spec reply patch cfile; do
 	test_expect_success "fuzz_$t: regressions replay, then $SECONDS_EACH s of fuzzing" "
-		\"\$SRC_ROOT/tests/fuzz/run.sh\" -t $SECONDS_EACH -w \"\$TRASH/work\" $t >run.log 2>&1 ||
+		\"\$SRC_ROOT/tests/fuzz/run.sh\" -t $SECONDS_EACH ${SEED:+-s $SEED} -w \"\$TRASH/work\" $t >run.log 2>&1 ||
 		{ cat run.log; false; }
 	"
 done

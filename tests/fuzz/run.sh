@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer harnesses built by `make fuzz-build` (build/fuzz/fuzzers).
 #
-#   tests/fuzz/run.sh [-t SECONDS] [-d BINDIR] [-w WORKDIR] [TARGET...]
+#   tests/fuzz/run.sh [-t SECONDS] [-s SEED] [-d BINDIR] [-w WORKDIR] [TARGET...]
 #
 # For each target (default: all of qapi spec reply patch cfile):
 #   1. replays every input in tests/fuzz/regressions/TARGET/ (each one a crash
@@ -13,23 +13,32 @@
 #      longer than 10 s) fails the target; its input is kept under
 #      WORKDIR/artifacts/ and the log says where: add it to
 #      tests/fuzz/regressions/TARGET/ with the fix.
+#      With -s SEED the run is repeatable: the same seed, corpus and binary
+#      try the same inputs in the same order (make check uses a fixed seed so
+#      that a CI run fails only for a change of the code, never by chance;
+#      without -s, libFuzzer picks a new seed and explores further).
 # Prints "ok"/"not ok" per step and ends with "# fuzz: N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=30
+seed=
 bindir=$top/build/fuzz/fuzzers
 work=$top/build/fuzz/work
-while getopts t:d:w: opt; do
+while getopts t:s:d:w: opt; do
 	case $opt in
 	t) seconds=$OPTARG ;;
+	s) seed=$OPTARG ;;
 	d) bindir=$OPTARG ;;
 	w) work=$OPTARG ;;
-	*) echo "usage: $0 [-t SECONDS] [-d BINDIR] [-w WORKDIR] [TARGET...]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-t SECONDS] [-s SEED] [-d BINDIR] [-w WORKDIR] [TARGET...]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 case $seconds in
 ''|*[!0-9]*) echo "$0: -t wants a whole number of seconds" >&2; exit 2 ;;
+esac
+case $seed in
+*[!0-9]*) echo "$0: -s wants a whole number" >&2; exit 2 ;;
 esac
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(qapi spec reply patch cfile)
@@ -77,9 +86,11 @@ for t in "${targets[@]}"; do
 	# New inputs go to the work corpus (first directory); the seeds are read only.
 	if "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=65536 \
 		-print_final_stats=1 -artifact_prefix="$work/artifacts/$t-" "${dict[@]}" \
+		${seed:+-seed="$seed"} \
 		"$work/corpus/$t" ${seeds:+"$seeds"} >"$log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-		ok "fuzz_$t: ${seconds} s, ${runs:-?} inputs, no crash"
+		used=$(sed -n 's/^INFO: Seed: *//p' "$log" | head -n 1)
+		ok "fuzz_$t: ${seconds} s, ${runs:-?} inputs, seed ${used:-?}, no crash"
 	else
 		not_ok "fuzz_$t: found a failing input (log: $log)"
 		grep -E 'ERROR|SUMMARY|invariant|Test unit written|artifact' "$log" | head -n 20 | sed 's/^/#   /'

@@ -87,7 +87,9 @@ static void test_robustness__qapi_error_after_value(void **state)
 static const char spec_head[] =
 	"Name: x\nVersion: 1\nRelease: 1\nSummary: x\nLicense: MIT\nSource0: x.tar.gz\n";
 
-static int add_patch(struct buf *out, const char *text, const char *comment)
+/* Adds new.patch to the spec text; patch data, when given, as its exact-size copy. */
+static int add_patch_with(struct buf *out, const char *text, const char *comment,
+			  const void *data, size_t len)
 {
 	struct spec_add_patch_opts o;
 	struct spec_add_patch_result res;
@@ -97,12 +99,19 @@ static int add_patch(struct buf *out, const char *text, const char *comment)
 	memset(&o, 0, sizeof(o));
 	o.name = "new.patch";
 	o.comment = comment;
+	o.patch_data = data;
+	o.patch_len = len;
 	o.rpm_version = 41800;
 	buf_puts(&in, text);
 	ret = spec_add_patch(out, &res, "x.spec", &in, &o);
 	spec_add_patch_result_release(&res);
 	buf_release(&in);
 	return ret;
+}
+
+static int add_patch(struct buf *out, const char *text, const char *comment)
+{
+	return add_patch_with(out, text, comment, NULL, 0);
 }
 
 /* A %if that opens among the tags and closes in %changelog: the tag went there (fuzz_spec). */
@@ -171,6 +180,43 @@ static void test_robustness__spec_comment_text(void **state)
 	assert_int_equal(out.len, 0);
 	assert_int_equal(add_patch(&out, text.ptr, "100% \\ fine\n%{name}"), 0);
 	assert_non_null(strstr(out.ptr, "\n# 100%% \\ fine\n# %%{name}\nPatch2: new.patch\n"));
+	buf_release(&text);
+	buf_release(&out);
+}
+
+/* Adds a patch whose text is an exact-size heap copy, as a file read without a NUL would be. */
+static int add_patch_data(struct buf *out, const char *text, const char *patch)
+{
+	size_t plen = strlen(patch);
+	char *data = malloc(plen);
+	int ret;
+
+	assert_non_null(data);
+	memcpy(data, patch, plen);
+	ret = add_patch_with(out, text, NULL, data, plen);
+	free(data);
+	return ret;
+}
+
+/*
+ * A "+++ " line at the very end of the patch text: telling the -p level read
+ * past the end of the data looking for "+++ /dev/null" (fuzz_patch, AddressSanitizer).
+ */
+static void test_robustness__patch_strip_at_end_of_data(void **state)
+{
+	struct buf text = BUF_INIT, out = BUF_INIT;
+
+	buf_puts(&text, spec_head);
+	buf_puts(&text, "Patch1: a.patch\n\n%description\nx\n\n%prep\n%setup -q\n%patch -P 1 -p0\n");
+	/* The level cannot be told: the spec's own -p0 is kept. */
+	assert_int_equal(add_patch_data(&out, text.ptr, "--- a\n+++ b"), 0);
+	assert_non_null(strstr(out.ptr, "\n%patch -P 2 -p0\n"));
+	buf_reset(&out);
+	assert_int_equal(add_patch_data(&out, text.ptr, "--- a/x\n+++ b/x"), 0);
+	assert_non_null(strstr(out.ptr, "\n%patch -P 2 -p1\n"));
+	buf_reset(&out);
+	assert_int_equal(add_patch_data(&out, text.ptr, "--- /dev/null\n+++ /dev/null"), 0);
+	assert_non_null(strstr(out.ptr, "\n%patch -P 2 -p0\n"));
 	buf_release(&text);
 	buf_release(&out);
 }
@@ -405,6 +451,7 @@ int main(void)
 		TU_TEST(test_robustness__spec_refusal_releases_warnings),
 		TU_TEST(test_robustness__spec_tag_style_of_qualified_tag),
 		TU_TEST(test_robustness__spec_comment_text),
+		TU_TEST(test_robustness__patch_strip_at_end_of_data),
 		TU_TEST(test_robustness__spec_unclosed_at_end),
 		TU_TEST(test_robustness__spec_find_code),
 		TU_TEST(test_robustness__journal_commit),
