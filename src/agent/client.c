@@ -39,22 +39,6 @@ struct qga {
 	char near[48];
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static int timeout_or_default(int ms)
 {
 	return ms > 0 ? ms : QGA_DEFAULT_TIMEOUT_MS;
@@ -228,7 +212,7 @@ static int wait_connected(int fd, const char *path, long long deadline)
 	socklen_t len = sizeof(err);
 
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - clock_now_ms();
 		int r;
 
 		if (left <= 0)
@@ -249,7 +233,7 @@ int qga_connect(struct qga **out, const char *path, int timeout_ms)
 	struct sockaddr_un sa;
 	struct stat st;
 	int fd = -1, dirfd = -1, ret;
-	long long deadline = now_ms() + timeout_or_default(timeout_ms);
+	long long deadline = clock_now_ms() + timeout_or_default(timeout_ms);
 
 	*out = NULL;
 	if (!path || !*path)
@@ -276,8 +260,8 @@ int qga_connect(struct qga **out, const char *path, int timeout_ms)
 				goto cleanup;
 			break;
 		}
-		if (errno == EAGAIN && now_ms() < deadline) {
-			sleep_ms(10);
+		if (errno == EAGAIN && clock_now_ms() < deadline) {
+			clock_sleep_ms(10);
 			continue;
 		}
 		ret = errno == EAGAIN ? error_set(ERR_GENERIC, "'%s': connection timed out "
@@ -299,7 +283,7 @@ cleanup:
 
 static int write_all(struct qga *q, const char *data, size_t len, const char *ctx)
 {
-	long long deadline = now_ms() + q->timeout_ms;
+	long long deadline = clock_now_ms() + q->timeout_ms;
 	size_t done = 0;
 
 	while (done < len) {
@@ -313,7 +297,7 @@ static int write_all(struct qga *q, const char *data, size_t len, const char *ct
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			struct pollfd pfd = { q->fd, POLLOUT, 0 };
-			long long left = deadline - now_ms();
+			long long left = deadline - clock_now_ms();
 
 			if (left <= 0) {
 				char t[32];
@@ -363,7 +347,7 @@ static int fill(struct qga *q, long long deadline, const char *ctx, const char *
 {
 	for (;;) {
 		struct pollfd pfd = { q->fd, POLLIN, 0 };
-		long long left = deadline - now_ms();
+		long long left = deadline - clock_now_ms();
 		ssize_t n;
 		int r;
 
@@ -568,7 +552,7 @@ int qga_sync_id(struct qga *q, int64_t id)
 	buf_puts(&req, text);
 	ret = write_all(q, req.ptr, req.len, "the handshake (guest-sync-delimited)");
 	if (ret == 0)
-		ret = await_sync(q, id, now_ms() + q->timeout_ms);
+		ret = await_sync(q, id, clock_now_ms() + q->timeout_ms);
 	if (ret == 0)
 		q->synced = true;
 	free(text);
@@ -751,7 +735,7 @@ int qga_execute(struct qga_reply *out, struct qga *q, const char *name, struct j
 	ret = write_all(q, both.ptr, both.len, ctx);
 	if (ret < 0)
 		goto cleanup;
-	ret = await_reply(out, &trailer_seen, q, id, ctx, now_ms() + q->timeout_ms);
+	ret = await_reply(out, &trailer_seen, q, id, ctx, clock_now_ms() + q->timeout_ms);
 	q->synced = ret == 0 && trailer_seen;
 cleanup:
 	free(req);

@@ -36,22 +36,6 @@ struct agent_proc {
 	char *conf;            /* $QGA_CONF: a file that is never created */
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static int wait_status(int st)
 {
 	if (WIFEXITED(st))
@@ -262,9 +246,9 @@ static void stop_agent(struct agent_proc *a)
 		return;
 	if (!agent_exited(a)) {
 		kill(a->pid, SIGTERM);
-		until = now_ms() + STOP_GRACE_MS;
-		while (!agent_exited(a) && now_ms() < until)
-			sleep_ms(POLL_MS);
+		until = clock_now_ms() + STOP_GRACE_MS;
+		while (!agent_exited(a) && clock_now_ms() < until)
+			clock_sleep_ms(POLL_MS);
 	}
 	reap_agent(a);
 }
@@ -320,7 +304,7 @@ static void free_proc(struct agent_proc *a)
 /* Wait until the agent accepts connections; fails early when it exits. */
 static int connect_agent(struct qga **out, struct agent_proc *a, const char *agent, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = clock_now_ms() + timeout_ms;
 	struct buf why = BUF_INIT;
 	int ret;
 
@@ -337,12 +321,12 @@ static int connect_agent(struct qga **out, struct agent_proc *a, const char *age
 				break;
 		}
 		error_clear();
-		if (now_ms() >= deadline) {
+		if (clock_now_ms() >= deadline) {
 			ret = error_set(ERR_GENERIC, "the agent '%s' did not listen on '%s' within %g s",
 					agent, a->sock, timeout_ms / 1000.0);
 			break;
 		}
-		sleep_ms(POLL_MS);
+		clock_sleep_ms(POLL_MS);
 	}
 	buf_release(&why);
 	return ret;
@@ -494,11 +478,11 @@ static void agent_gone(struct qga_smoke_result *r, struct agent_proc *a, char **
 	struct buf b = BUF_INIT;
 	char *msg;
 
-	long long until = now_ms() + DEATH_WAIT_MS;
+	long long until = clock_now_ms() + DEATH_WAIT_MS;
 
 	/* A closed connection often comes just before the exit status. */
-	while (!agent_exited(a) && now_ms() < until)
-		sleep_ms(POLL_MS);
+	while (!agent_exited(a) && clock_now_ms() < until)
+		clock_sleep_ms(POLL_MS);
 	if (!a->exited)
 		return;
 	r->agent_died = true;

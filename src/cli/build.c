@@ -18,14 +18,6 @@
 #include "workspace/ws.h"
 #include "util/banned.h"
 
-double build_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Live progress: the rpm stage the log has reached, and the time so far. */
 struct progress {
 	const char *log;
@@ -43,7 +35,7 @@ static void progress_tick(void *arg)
 	int fd;
 	const char *ex;
 	char phase[64] = "";
-	double t = build_now() - p->start;
+	double t = clock_now() - p->start;
 
 	if (p->quiet)
 		return;
@@ -196,7 +188,7 @@ static int run_stage(struct srpm_build *b, const char *step, bool quiet)
 	memset(&p, 0, sizeof(p));
 	p.log = b->log_path;
 	p.step = step;
-	p.start = build_now();
+	p.start = clock_now();
 	p.tty = isatty(2);
 	p.quiet = quiet;
 	{
@@ -309,7 +301,7 @@ int build_run(struct ws *ws, const struct build_opts *o, struct json_object *ext
 	struct json_object *found = json_object_new_array(), *patch_report = NULL, *arts;
 	struct srpm_build b;
 	int ret, lockfd = -1;
-	double t0, tall = build_now();
+	double t0, tall = clock_now();
 	char *srpm = NULL;
 
 	out = o->outdir ? fs_abspath(o->outdir) : ws_path(ws, "out");
@@ -324,16 +316,16 @@ int build_run(struct ws *ws, const struct build_opts *o, struct json_object *ext
 		goto cleanup;
 	unlink(log);
 
-	t0 = build_now();
+	t0 = clock_now();
 	if (!o->quiet && !isatty(2))
 		fprintf(stderr, "qga-forge: patch\n");
 	if ((ret = patch_sync(ws, &patch_report)) < 0) {
 		error_prefix(ret, "step 'patch' failed");
 		goto cleanup;
 	}
-	build_add_timing(timings, "patch", build_now() - t0);
+	build_add_timing(timings, "patch", clock_now() - t0);
 
-	t0 = build_now();
+	t0 = clock_now();
 	d1 = xasprintf("_srcrpmdir %s", srpms);
 	defines = collect_defines(ws, o, d1, NULL);
 	memset(&b, 0, sizeof(b));
@@ -352,20 +344,20 @@ int build_run(struct ws *ws, const struct build_opts *o, struct json_object *ext
 		goto cleanup;
 	}
 	srpm = xstrdup(json_object_get_string(json_object_array_get_idx(found, 0)));
-	build_add_timing(timings, "srpm", build_now() - t0);
+	build_add_timing(timings, "srpm", clock_now() - t0);
 
 	if (!o->srpm_only && (o->container || o->mock_config)) {
-		t0 = build_now();
+		t0 = clock_now();
 		free_strv(defines);
 		defines = collect_defines(ws, o, NULL, NULL);
 		if ((ret = build_external(o, srpm, out, rpmsdir, log, (const char *const *)defines)) < 0)
 			goto cleanup;
-		build_add_timing(timings, "rebuild", build_now() - t0);
+		build_add_timing(timings, "rebuild", clock_now() - t0);
 	}
 	if (!o->srpm_only && !o->container && !o->mock_config) {
 		struct srpm_info info;
 
-		t0 = build_now();
+		t0 = clock_now();
 		if ((ret = srpm_read_info(&info, srpm)) < 0)
 			goto cleanup;
 		ret = rebuild_dir(&rdir, &lockfd, info.nvr);
@@ -387,10 +379,10 @@ int build_run(struct ws *ws, const struct build_opts *o, struct json_object *ext
 		b.nodeps = o->nodeps;
 		if ((ret = run_stage(&b, "rebuild", o->quiet)) < 0)
 			goto cleanup;
-		build_add_timing(timings, "rebuild", build_now() - t0);
+		build_add_timing(timings, "rebuild", clock_now() - t0);
 	}
 	if (!o->srpm_only) {
-		t0 = build_now();
+		t0 = clock_now();
 		json_object_put(found);
 		found = json_object_new_array();
 		find_files(found, rpmsdir, ".rpm");
@@ -402,7 +394,7 @@ int build_run(struct ws *ws, const struct build_opts *o, struct json_object *ext
 			error_prefix(ret, "step 'agent' failed");
 			goto cleanup;
 		}
-		build_add_timing(timings, "agent", build_now() - t0);
+		build_add_timing(timings, "agent", clock_now() - t0);
 	}
 
 	/* The manifest: what went in, what came out, and how long it took. */
@@ -466,7 +458,7 @@ int build_run(struct ws *ws, const struct build_opts *o, struct json_object *ext
 			json_object_object_foreach(extra_timings, k, tv)
 				json_object_object_add(timings, k, json_object_get(tv));
 		}
-		build_add_timing(timings, "build_total", build_now() - tall);
+		build_add_timing(timings, "build_total", clock_now() - tall);
 		json_object_object_add(m, "timings", json_object_get(timings));
 	}
 	if ((ret = build_write_manifest(out, m)) < 0)

@@ -513,18 +513,10 @@ static int fragment_from_options(struct buf *out, struct add_opts *o, struct ws 
 	return ret;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* With -v: how long each step took (bench/add-command.sh reads these lines). */
 static void step_done(double *t, const char *what)
 {
-	double n = now_ms();
+	double n = clock_now() * 1e3;
 
 	if (cli_opts.verbose)
 		cli_info("qga-forge: add-command: %.1f ms %s", n - *t, what);
@@ -533,7 +525,7 @@ static void step_done(double *t, const char *what)
 
 static int add_command(struct add_opts *o, struct json_object *added)
 {
-	double t0 = now_ms();
+	double t0 = clock_now() * 1e3;
 	struct ws *ws = NULL;
 	struct ws_txn *t = NULL;
 	struct qapi_version v;

@@ -147,7 +147,7 @@ int cmd_agent(int argc, const char **argv)
 	struct timespec when = { 0, 0 };
 	size_t n = 0, i;
 	unsigned copied = 0;
-	double t0 = build_now();
+	double t0 = clock_now();
 
 	if (!ctx)
 		return status;
@@ -223,11 +223,11 @@ int cmd_agent(int argc, const char **argv)
 
 		json_object_object_add(o, "agent", json_object_new_string(agent));
 		json_object_object_add(o, "files_synced", json_object_new_int((int)copied));
-		build_add_timing(o, "seconds", build_now() - t0);
+		build_add_timing(o, "seconds", clock_now() - t0);
 		cli_print_json(o);
 		json_object_put(o);
 	} else {
-		printf("agent: %s (%.1f s)\n", agent, build_now() - t0);
+		printf("agent: %s (%.1f s)\n", agent, clock_now() - t0);
 	}
 	status = cli_finish(0);
 out:

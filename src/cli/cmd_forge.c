@@ -152,7 +152,7 @@ int cmd_forge(int argc, const char **argv)
 	struct step_out so = { BUF_INIT, BUF_INIT };
 	struct build_opts bo;
 	size_t i;
-	double t0, tall = build_now();
+	double t0, tall = clock_now();
 
 	if (!ctx)
 		return status;
@@ -193,7 +193,7 @@ int cmd_forge(int argc, const char **argv)
 	if (!cli_opts.workspace && fs_exists(wsdir))
 		force = 1;
 
-	t0 = build_now();
+	t0 = clock_now();
 	cli_info("qga-forge: forge: init %s", args[0]);
 	{
 		const char *av[64];
@@ -216,9 +216,9 @@ int cmd_forge(int argc, const char **argv)
 			goto out;
 		}
 	}
-	build_add_timing(timings, "init", build_now() - t0);
+	build_add_timing(timings, "init", clock_now() - t0);
 
-	t0 = build_now();
+	t0 = clock_now();
 	for (i = 0; commands && commands[i]; i++) {
 		char *q, *h, *step;
 		const char *av[10];
@@ -246,7 +246,7 @@ int cmd_forge(int argc, const char **argv)
 			goto out;
 		}
 	}
-	build_add_timing(timings, "add-command", build_now() - t0);
+	build_add_timing(timings, "add-command", clock_now() - t0);
 
 	if ((ret = ws_open(&ws, wsdir)) < 0) {
 		status = cli_fail(ret);
@@ -270,7 +270,7 @@ int cmd_forge(int argc, const char **argv)
 		const char *av[40];
 		size_t n = 0;
 
-		t0 = build_now();
+		t0 = clock_now();
 		av[n++] = "smoke";
 		av[n++] = "--json";
 		av[n++] = "-w";
@@ -287,7 +287,7 @@ int cmd_forge(int argc, const char **argv)
 			json_object_object_add(m, "smoke", json_object_get(smoke));
 		json_object_object_get_ex(m, "timings", &inputs);
 		if (inputs)
-			build_add_timing(inputs, "smoke", build_now() - t0);
+			build_add_timing(inputs, "smoke", clock_now() - t0);
 	}
 	if (json_object_object_get_ex(m, "inputs", &inputs))
 		json_object_object_add(inputs, "command_files", json_object_get(files));
@@ -295,7 +295,7 @@ int cmd_forge(int argc, const char **argv)
 		struct json_object *tm;
 
 		if (json_object_object_get_ex(m, "timings", &tm))
-			build_add_timing(tm, "total", build_now() - tall);
+			build_add_timing(tm, "total", clock_now() - tall);
 	}
 	json_object_object_add(m, "workspace", json_object_new_string(wsdir));
 	if (build_write_manifest(out, m) < 0 && !ret)

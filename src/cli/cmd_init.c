@@ -22,14 +22,11 @@ static int no_spec_code;
 /* With -v: how long each step took, on stderr. NULL starts the clock. */
 static void step_time(const char *what)
 {
-	static struct timespec last;
-	struct timespec now;
+	static double last;
+	double now = clock_now();
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (what && cli_opts.verbose)
-		fprintf(stderr, "qga-forge: init: %7.1f ms %s\n",
-			(double)(now.tv_sec - last.tv_sec) * 1e3 +
-			(double)(now.tv_nsec - last.tv_nsec) / 1e6, what);
+		fprintf(stderr, "qga-forge: init: %7.1f ms %s\n", (now - last) * 1e3, what);
 	last = now;
 }
 

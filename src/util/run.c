@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "run.h"
+#include "clock.h"
 #include "error.h"
 #include "fs.h"
 #include "banned.h"
@@ -73,14 +74,6 @@ bool run_have_program(const char *prog)
 	}
 	free(copy);
 	return found;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 struct child_spec {
@@ -185,7 +178,7 @@ static int spawn(struct run_result *out, const struct run_opts *o,
 	size_t cap = o->capture_cap ? o->capture_cap : DEFAULT_CAPTURE_CAP;
 	struct child_spec spec = { o, fn, arg, getpid() };
 	size_t written = 0;
-	long long deadline = o->timeout_ms ? now_ms() + o->timeout_ms : 0, kill_at = 0;
+	long long deadline = o->timeout_ms ? clock_now_ms() + o->timeout_ms : 0, kill_at = 0;
 	long long next_tick = 0;
 	pid_t pid;
 	bool out_open, err_open, exited = false;
@@ -271,14 +264,14 @@ static int spawn(struct run_result *out, const struct run_opts *o,
 		}
 		if (exited && !out_open && !err_open)
 			break;
-		if (deadline && !kill_at && now_ms() >= deadline) {
+		if (deadline && !kill_at && clock_now_ms() >= deadline) {
 			out->timed_out = true;
 			kill(-pid, SIGTERM);
-			kill_at = now_ms() + KILL_GRACE_MS;
+			kill_at = clock_now_ms() + KILL_GRACE_MS;
 		}
-		if (kill_at && now_ms() >= kill_at) {
+		if (kill_at && clock_now_ms() >= kill_at) {
 			kill(-pid, SIGKILL);
-			kill_at = now_ms() + 3600 * 1000;
+			kill_at = clock_now_ms() + 3600 * 1000;
 		}
 		if (out_open) {
 			pfd[n].fd = out_pipe[0];
@@ -294,9 +287,9 @@ static int spawn(struct run_result *out, const struct run_opts *o,
 		}
 		if (exited && n == 0)
 			break;
-		if (o->tick && now_ms() >= next_tick) {
+		if (o->tick && clock_now_ms() >= next_tick) {
 			o->tick(o->tick_arg);
-			next_tick = now_ms() + 200;
+			next_tick = clock_now_ms() + 200;
 		}
 		if (poll(pfd, (nfds_t)n, timeout) <= 0)
 			continue;

@@ -4,6 +4,7 @@
 /* The util module: everything the other modules build on. */
 
 #include "buf.h"
+#include "clock.h"
 #include "error.h"
 #include "fs.h"
 #include "hash.h"
