@@ -42,7 +42,7 @@ int fs_read_file(struct buf *out, const char *path)
 	return ret;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int fs_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -95,7 +95,7 @@ int fs_write_temp(char **tmp_out, const char *path, const void *data, size_t len
 		free(tmp);
 		return ERR_GENERIC;
 	}
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, mode) < 0 || fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		error_set_errno(ERR_GENERIC, "cannot write '%s'", tmp);
 		close(fd);
 		unlink(tmp);
@@ -225,7 +225,7 @@ int fs_copy_file(const char *src, const char *dst)
 			ret = error_set_errno(ERR_GENERIC, "cannot read '%s'", src);
 			goto cleanup;
 		}
-		if (write_all(out, chunk, (size_t)n) < 0) {
+		if (fs_write_all(out, chunk, (size_t)n) < 0) {
 			ret = error_set_errno(ERR_GENERIC, "cannot write '%s'", dst);
 			goto cleanup;
 		}

@@ -28,6 +28,8 @@ int fs_write_temp(char **tmp_out, const char *path, const void *data, size_t len
 
 /* fsync the directory that contains `path`. */
 int fs_fsync_parent(const char *path);
+/* write() all of data, through short writes and EINTR; -1 with errno set on failure. */
+int fs_write_all(int fd, const void *data, size_t len);
 int fs_fsync_dir(const char *dir);
 
 /* mkdir -p; existing directories are fine. */

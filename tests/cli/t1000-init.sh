@@ -32,7 +32,19 @@ test_expect_success 'the tree is a git repository with upstream and forge' '
 	echo forge >expect && test_cmp expect head &&
 	git -C $ws rev-parse upstream >u && git -C $ws rev-parse forge >f && test_cmp u f &&
 	git -C $ws status --porcelain >st && test ! -s st &&
-	git -C $ws fsck --no-progress 2>fsck.err
+	git -C $ws fsck --full --strict --no-progress 2>fsck.err &&
+	git verify-pack $ws/.git/objects/pack/pack-*.idx
+'
+
+# init writes the baseline pack and its index itself: git indexing the same
+# pack must produce the very same index, byte for byte.
+test_expect_success 'the baseline pack index is the one git computes' '
+	pack=$(echo t1/qemu-guest-agent-7.2.0-1.el7/src/.git/objects/pack/pack-*.pack) &&
+	test -f "$pack" &&
+	cp "$pack" re.pack &&
+	git index-pack -o re.idx re.pack >/dev/null &&
+	cmp re.idx "${pack%.pack}.idx" &&
+	rm -f re.pack re.idx
 '
 
 test_expect_success 'state records package, version, spec and baseline' '

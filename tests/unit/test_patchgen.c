@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -265,6 +266,77 @@ static void test_patchgen__baseline_empty_dir(void **state)
 	assert_int_equal(patchgen_init_baseline(base, tu_path("e"), &test_sig, "empty\n"), 0);
 	assert_int_equal(tree_count(tu_path("e"), base), 0);
 	assert_int_equal(patchgen_is_clean(tu_path("e"), NULL), 1);
+}
+
+/* Writes len bytes of a repeatable pseudo-random pattern to path. */
+static unsigned char *write_pattern(const char *path, size_t len, unsigned seed)
+{
+	unsigned char *data = malloc(len ? len : 1);
+	FILE *f = fopen(path, "wb");
+	size_t i;
+
+	assert_non_null(data);
+	assert_non_null(f);
+	for (i = 0; i < len; i++) {
+		seed = seed * 1103515245u + 12345u;
+		data[i] = (unsigned char)(seed >> 16);
+	}
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+	return data;
+}
+
+/*
+ * The baseline's own pack and index: contents larger than a deflate block
+ * and than the write buffer, shared contents stored once, every blob read
+ * back by libgit2 (which checks each object's id against its content)
+ * equal to the file.
+ */
+static void test_patchgen__baseline_pack_reads_back(void **state)
+{
+	static const size_t sizes[] = { 0, 1, 65535, 65536, 200000, (3u << 20) + 7 };
+	char base[41], p[PATH_MAX], name[32];
+	unsigned char *data[6];
+	struct buf b = BUF_INIT;
+	size_t i, packs = 0;
+	DIR *d;
+	struct dirent *e;
+
+	tu_mkdirs(tu_path("p/sub"));
+	for (i = 0; i < 6; i++) {
+		tu_fmt(p, "%s/f%zu.bin", tu_path("p"), i);
+		data[i] = write_pattern(p, sizes[i], (unsigned)i + 1);
+	}
+	tu_write(tu_path("p/sub/same1"), "shared\n");
+	tu_write(tu_path("p/sub/same2"), "shared\n");
+	assert_int_equal(patchgen_init_baseline(base, tu_path("p"), &test_sig, "baseline\n"), 0);
+	assert_int_equal(tree_count(tu_path("p"), base), 8);
+	for (i = 0; i < 6; i++) {
+		tu_fmt(name, "f%zu.bin", i);
+		buf_reset(&b);
+		assert_int_equal(patchgen_read_blob(&b, tu_path("p"), base, name), 0);
+		assert_int_equal(b.len, sizes[i]);
+		assert_memory_equal(b.ptr, data[i], sizes[i]);
+		free(data[i]);
+	}
+	buf_reset(&b);
+	assert_int_equal(patchgen_read_blob(&b, tu_path("p"), base, "sub/same2"), 0);
+	assert_string_equal(b.ptr, "shared\n");
+	buf_release(&b);
+	/* One pack with its index, read-only; no temporary file left. */
+	d = opendir(tu_path("p/.git/objects/pack"));
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		assert_true(!strncmp(e->d_name, "pack-", 5));
+		tu_fmt(p, "%s/%s", tu_path("p/.git/objects/pack"), e->d_name);
+		assert_int_equal(tu_mode(p) & 0777, 0444);
+		packs++;
+	}
+	closedir(d);
+	assert_int_equal(packs, 2);
+	assert_int_equal(patchgen_is_clean(tu_path("p"), NULL), 1);
 }
 
 /* ---- commits ---- */
@@ -817,6 +889,7 @@ int main(void)
 		TU_TEST(test_patchgen__baseline_contents),
 		TU_TEST(test_patchgen__baseline_twice_fails),
 		TU_TEST(test_patchgen__baseline_empty_dir),
+		TU_TEST(test_patchgen__baseline_pack_reads_back),
 		TU_TEST(test_patchgen__make_commit),
 		TU_TEST(test_patchgen__make_commit_errors),
 		TU_TEST(test_patchgen__resolve_errors),
