@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The memory checks, as part of make check: the unit and command-line suites
+# again against a build with AddressSanitizer and UndefinedBehaviorSanitizer
+# (make check-asan), and the unit tests with a set of command-line runs under
+# valgrind memcheck (make check-valgrind). Any report fails. Each step prints
+# the summary of the run it made; its whole output stays in the trash
+# directory when it fails.
+. "$(dirname "$0")/../cli/lib.sh"
+
+mk() {
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -C "$SRC_ROOT" --no-print-directory "$@"
+}
+
+# The last "N passed, N failed" line of a run: it must show tests and no failure.
+summary_ok() {
+	local line p f
+	line=$(grep -E '(^|: )[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+	echo "#   $1: ${line:-no summary}"
+	[ -n "$line" ] || return 1
+	p=$(sed -E 's/^(.*: )?([0-9]+) passed.*/\2/' <<<"$line")
+	f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+	[ "$p" -gt 0 ] && [ "$f" -eq 0 ]
+}
+
+test_expect_success 'make check-asan: unit and command-line suites, no sanitizer report' '
+	mk check-asan >asan.log 2>&1 &&
+	summary_ok asan.log ||
+	{ grep -E "^(not ok|failed suites)|ERROR: (Address|Leak)Sanitizer|runtime error" asan.log | head -n 40;
+	  tail -n 20 asan.log; false; }
+'
+
+test_expect_success 'make check-valgrind: zero errors, zero definite leaks' '
+	command -v valgrind >/dev/null &&
+	mk check-valgrind >valgrind.log 2>&1 &&
+	summary_ok valgrind.log ||
+	{ grep -E "^not ok" -A 20 valgrind.log | head -n 60; tail -n 20 valgrind.log; false; }
+'
+
+test_done
