@@ -111,7 +111,7 @@ static int do_init(struct init_result *r, const char *srpm, const char *dir,
 		   const char *const *defines, int *made_tmp, char **tmp_out, char **log_keep)
 {
 	struct ws *ws = NULL;
-	char *tmp = NULL, *topdir = NULL, *spec = NULL, *tree = NULL, *log = NULL;
+	char *tmp = NULL, *topdir = NULL, *spec = NULL, *tree = NULL, *log = NULL, *spec_label = NULL;
 	char *src = NULL, *schema = NULL, *gitdir = NULL, *builddir = NULL, *spec_rel = NULL;
 	char *srpm_abs = fs_abspath(srpm);
 	struct srpm_build b = { 0 };
@@ -142,16 +142,17 @@ static int do_init(struct init_result *r, const char *srpm, const char *dir,
 	step_time("installing the src.rpm");
 	/* Before rpm parses a line of it (%prep below). */
 	{
-		char *base = fs_basename(spec), *label = xasprintf("%s: %s", srpm, base);
+		char *base = fs_basename(spec);
 
-		ret = spec_policy_check(spec, label, no_spec_code);
-		free(label);
+		spec_label = xasprintf("%s: %s", srpm, base);
 		free(base);
-		if (ret < 0)
+		/* The workspace being built is removed on failure: name the spec by its src.rpm. */
+		if ((ret = spec_policy_check(spec, spec_label, no_spec_code)) < 0)
 			goto cleanup;
 	}
 	log = fs_path_join(ws_meta_dir(ws), "logs/prep.log");
 	b.spec = spec;
+	b.label = spec_label;
 	b.topdir = topdir;
 	b.defines = defines;
 	b.log_path = log;
@@ -226,6 +227,7 @@ cleanup:
 	free(log);
 	free(tree);
 	free(spec);
+	free(spec_label);
 	free(topdir);
 	free(tmp);
 	free(srpm_abs);

@@ -429,7 +429,7 @@ static int run_stage_ex(char **result, const struct srpm_build *b, bool prep_onl
 		char *tail = srpm_log_tail(b->log_path, LOG_TAIL_LINES);
 
 		ret = error_set(ERR_GENERIC, "%s of '%s' failed%s; last lines of the log:\n%s\n"
-				"(full log: %s)", what, b->spec,
+				"(full log: %s)", what, b->label ? b->label : b->spec,
 				r.timed_out ? " (timed out)" : "", tail, b->log_path);
 		free(tail);
 	} else if (result) {
@@ -468,7 +468,7 @@ int srpm_prep(char **tree_out, int *npatches_out, const struct srpm_build *b)
 
 	if (!ret && (!*tree_out || !fs_is_dir(*tree_out))) {
 		ret = error_set(ERR_GENERIC, "%%prep of '%s' ran but left no source tree ('%s')",
-				b->spec, *tree_out ? *tree_out : "");
+				b->label ? b->label : b->spec, *tree_out ? *tree_out : "");
 		free(*tree_out);
 		*tree_out = NULL;
 	}

@@ -46,6 +46,7 @@ int srpm_install(char **spec_out, const char *path, const char *topdir);
 /* Options of a build-stage run. */
 struct srpm_build {
 	const char *spec;            /* the spec to build */
+	const char *label;           /* how messages name it (default: the spec's path) */
 	const char *topdir;          /* private _topdir */
 	const char *const *defines;  /* "MACRO VALUE" strings, NULL-terminated, or NULL */
 	const char *log_path;        /* stage output goes here (appended) */
