@@ -25,6 +25,7 @@ for t in qapi spec reply patch cfile; do
 		\"\$SRC_ROOT/tests/fuzz/run.sh\" -t $SECONDS_EACH ${SEED:+-s $SEED} -w \"\$TRASH/work\" $t >run.log 2>&1 ||
 		{ cat run.log; false; }
 	"
+	grep -E '^ok - fuzz_' "$TRASH/run.log" 2>/dev/null | sed 's/^ok - /#   /'
 done
 
 test_expect_success 'the runner reports a fuzzer that finds something' '

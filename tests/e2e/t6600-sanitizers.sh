@@ -15,7 +15,6 @@ mk() {
 summary_ok() {
 	local line p f
 	line=$(grep -E '(^|: )[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
-	echo "#   $1: ${line:-no summary}"
 	[ -n "$line" ] || return 1
 	p=$(sed -E 's/^(.*: )?([0-9]+) passed.*/\2/' <<<"$line")
 	f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
@@ -28,6 +27,7 @@ test_expect_success 'make check-asan: unit and command-line suites, no sanitizer
 	{ grep -E "^(not ok|failed suites)|ERROR: (Address|Leak)Sanitizer|runtime error" asan.log | head -n 40;
 	  tail -n 20 asan.log; false; }
 '
+say "# check-asan -> $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$TRASH/asan.log" 2>/dev/null | tail -n 1)"
 
 test_expect_success 'make check-valgrind: zero errors, zero definite leaks' '
 	command -v valgrind >/dev/null &&
@@ -35,5 +35,6 @@ test_expect_success 'make check-valgrind: zero errors, zero definite leaks' '
 	summary_ok valgrind.log ||
 	{ grep -E "^not ok" -A 20 valgrind.log | head -n 60; tail -n 20 valgrind.log; false; }
 '
+say "# check-valgrind -> $(grep -E '^valgrind: [0-9]+ passed' "$TRASH/valgrind.log" 2>/dev/null | tail -n 1 | sed 's/^valgrind: //')"
 
 test_done
