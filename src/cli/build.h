@@ -56,5 +56,4 @@ void build_add_timing(struct json_object *timings, const char *step, double seco
 /* Write OUTDIR/manifest.json (pretty JSON, replaced atomically). */
 int build_write_manifest(const char *outdir, struct json_object *m);
 
-
 #endif

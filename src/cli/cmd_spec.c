@@ -11,7 +11,6 @@
 #include "spec_policy.h"
 #include "util/banned.h"
 
-#define SPEC_CAP (32u << 20)
 #define PATCH_CAP (256u << 20)
 
 static const char spec_usage[] =
@@ -26,11 +25,6 @@ static const char spec_usage[] =
 	"  bump       bump Release (or add a local suffix) and add a %changelog entry\n"
 	"  check      parse with rpm; print the package and the patches %prep applies\n";
 
-/*
- * Read a spec and check it as it is, first with the model (which says where,
- * to the column), then with rpm, so that complaints about the spec itself
- * point at its own lines rather than at lines of the edited text.
- */
 /*
  * The file we are about to replace must not be a symbolic link: writing
  * through it could land anywhere, and replacing it would quietly turn the
@@ -71,6 +65,11 @@ static int recover_spec(const char *spec)
 	return ret;
 }
 
+/*
+ * Read a spec and check it as it is, first with the model (which says where,
+ * to the column), then with rpm, so that complaints about the spec itself
+ * point at its own lines rather than at lines of the edited text.
+ */
 static int read_spec(struct buf *b, const char *path)
 {
 	struct spec_layout layout;
@@ -140,7 +139,6 @@ static char *line_of(const struct buf *text, unsigned n)
 	return xstrndup(p, (size_t)(nl - p));
 }
 
-/* Put the patch into the spec's source directory unless the same bytes are there. */
 /*
  * Where the patch goes in the spec's source directory: *write_out is set
  * unless the same bytes are there already (the file written with the spec,

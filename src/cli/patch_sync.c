@@ -13,7 +13,6 @@
 #include "util/util.h"
 #include "util/banned.h"
 
-#define SPEC_CAP (32u << 20)
 #define RELEASE_SUFFIX ".qga"
 #define MARK "qga-forge: "
 

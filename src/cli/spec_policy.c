@@ -6,8 +6,6 @@
 #include "util/util.h"
 #include "util/banned.h"
 
-#define SPEC_CAP (32u << 20)
-
 bool spec_policy_from_env(void)
 {
 	const char *v = getenv("QGA_FORGE_REFUSE_SPEC_CODE");

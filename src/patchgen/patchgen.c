@@ -83,10 +83,10 @@ static int make_sig(git_signature **out, const struct patchgen_sig *sig)
 }
 
 /*
- * The baseline records tens of thousands of files. Hashing and compressing
- * them is the cost of `init`, so it is spread over threads, each with its
- * own repository handle (libgit2 objects are not shared across threads);
- * the index is then filled in path order from the results.
+ * The baseline records tens of thousands of files. Hashing and packing
+ * them is the cost of `init`, so it is spread over threads (which touch no
+ * libgit2 object); the pack, its index and the git index are then written
+ * from the results.
  */
 struct base_file {
 	char *path;       /* relative to the work tree */
@@ -105,6 +105,7 @@ struct base_list {
 
 struct base_pool {
 	const char *root;
+	int level;              /* compression of the pack entries */
 	struct base_list *list;
 	size_t next;
 	pthread_mutex_t lock;
@@ -165,14 +166,10 @@ static int cmp_path(const void *a, const void *b)
 }
 
 /*
- * One pack entry: the object header (type and size in git's varint form)
- * followed by the zlib stream of the content.
- */
-/*
  * The baseline pack is stored without compression by default: compressing
- * a QEMU tree costs more than all the rest of recording it, and libgit2's
- * indexer then inflates it all again. `git gc` compacts it whenever the
- * user likes. QGA_FORGE_BASELINE_COMPRESSION=1..9 trades time for space.
+ * a QEMU tree costs more than all the rest of recording it. `git gc`
+ * compacts it whenever the user likes. QGA_FORGE_BASELINE_COMPRESSION=1..9
+ * trades time for space.
  */
 static int pack_level(void)
 {
@@ -182,7 +179,11 @@ static int pack_level(void)
 	return v < 0 ? 0 : v > 9 ? 9 : v;
 }
 
-static int pack_entry(struct base_file *f, const void *data, size_t len)
+/*
+ * One pack entry: the object header (type and size in git's varint form)
+ * followed by the zlib stream of the content at `level`.
+ */
+static int pack_entry(struct base_file *f, const void *data, size_t len, int level)
 {
 	unsigned char hdr[16];
 	size_t h = 0, n = len;
@@ -199,13 +200,29 @@ static int pack_entry(struct base_file *f, const void *data, size_t len)
 	h++;
 	out = xmalloc(h + zlen);
 	memcpy(out, hdr, h);
-	if (compress2(out + h, &zlen, data, (uLong)len, pack_level()) != Z_OK) {
+	if (compress2(out + h, &zlen, data, (uLong)len, level) != Z_OK) {
 		free(out);
 		return -1;
 	}
 	f->packed = out;
 	f->packed_len = h + zlen;
 	f->crc = (uint32_t)crc32_z(0, out, f->packed_len);
+	return 0;
+}
+
+/* Ends a SHA-1 digest into out; -1 when the digest is not 20 bytes. */
+static int sha1_final(DIGEST_CTX ctx, unsigned char out[20])
+{
+	void *sum = NULL;
+	size_t len = 0;
+
+	rpmDigestFinal(ctx, &sum, &len, 0);
+	if (!sum || len != 20) {
+		free(sum);
+		return -1;
+	}
+	memcpy(out, sum, 20);
+	free(sum);
 	return 0;
 }
 
@@ -220,20 +237,15 @@ static int blob_id(git_oid *id, const void *data, size_t len)
 	char hdr[32];
 	int hl = snprintf(hdr, sizeof(hdr), "blob %zu", len);
 	DIGEST_CTX ctx = rpmDigestInit(PGPHASHALGO_SHA1, RPMDIGEST_NONE);
-	void *sum = NULL;
-	size_t sumlen = 0;
+	unsigned char raw[GIT_OID_RAWSZ];
 
 	if (!ctx)
 		return -1;
 	rpmDigestUpdate(ctx, hdr, (size_t)hl + 1);
 	rpmDigestUpdate(ctx, data, len);
-	rpmDigestFinal(ctx, &sum, &sumlen, 0);
-	if (!sum || sumlen != GIT_OID_RAWSZ) {
-		free(sum);
+	if (sha1_final(ctx, raw) < 0)
 		return -1;
-	}
-	git_oid_fromraw(id, sum);
-	free(sum);
+	git_oid_fromraw(id, raw);
 	return 0;
 }
 
@@ -269,9 +281,10 @@ static int read_whole(int fd, struct buf *data, size_t len)
 	return 0;
 }
 
-static int hash_one(const char *root, struct base_file *f, struct buf *data, struct buf *err)
+static int hash_one(const struct base_pool *p, struct base_file *f, struct buf *data,
+		    struct buf *err)
 {
-	char *abs = fs_path_join(root, f->path);
+	char *abs = fs_path_join(p->root, f->path);
 	int ret = 0;
 
 	if (S_ISLNK(f->st.st_mode)) {
@@ -279,7 +292,7 @@ static int hash_one(const char *root, struct base_file *f, struct buf *data, str
 		ssize_t n = readlink(abs, target, sizeof(target));
 
 		if (n < 0 || blob_id(&f->id, target, (size_t)n) < 0 ||
-		    pack_entry(f, target, (size_t)n) < 0) {
+		    pack_entry(f, target, (size_t)n, p->level) < 0) {
 			buf_printf(err, "cannot record link '%s'", abs);
 			ret = -1;
 		}
@@ -291,7 +304,7 @@ static int hash_one(const char *root, struct base_file *f, struct buf *data, str
 			buf_printf(err, "cannot read '%s': %s", abs,
 				   errno == EAGAIN ? "it changed while being recorded" : strerror(errno));
 			ret = -1;
-		} else if (blob_id(&f->id, data->ptr, len) < 0 || pack_entry(f, data->ptr, len) < 0) {
+		} else if (blob_id(&f->id, data->ptr, len) < 0 || pack_entry(f, data->ptr, len, p->level) < 0) {
 			buf_printf(err, "cannot record '%s'", abs);
 			ret = -1;
 		}
@@ -315,7 +328,7 @@ static void *hash_worker(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		if (i >= p->list->n)
 			break;
-		if (hash_one(p->root, &p->list->v[i], &data, &err) < 0)
+		if (hash_one(p, &p->list->v[i], &data, &err) < 0)
 			break;
 	}
 	if (err.len) {
@@ -331,7 +344,7 @@ static void *hash_worker(void *arg)
 
 static int hash_all(const char *root, struct base_list *l)
 {
-	struct base_pool p = { root, l, 0, PTHREAD_MUTEX_INITIALIZER, 0, BUF_INIT };
+	struct base_pool p = { root, pack_level(), l, 0, PTHREAD_MUTEX_INITIALIZER, 0, BUF_INIT };
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int nthreads = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (int)ncpu, i, started = 0;
 	pthread_t t[8];
@@ -399,21 +412,6 @@ static int pack_put(struct pack_out *o, const void *data, size_t len)
 	return o->b.len >= (1u << 20) ? pack_flush(o) : 0;
 }
 
-static int sha1_final(DIGEST_CTX ctx, unsigned char out[20])
-{
-	void *sum = NULL;
-	size_t len = 0;
-
-	rpmDigestFinal(ctx, &sum, &len, 0);
-	if (!sum || len != 20) {
-		free(sum);
-		return -1;
-	}
-	memcpy(out, sum, 20);
-	free(sum);
-	return 0;
-}
-
 /*
  * The version 2 pack index of the unique objects (sorted by id): fan-out
  * table, ids, CRC-32s, offsets (31 bits, larger ones in a 64-bit table),
@@ -473,6 +471,7 @@ static void pack_index(struct buf *idx, struct base_file **u, size_t n, const un
 static int write_pack(git_repository *repo, struct base_list *l, const char *dir)
 {
 	git_odb *odb = NULL;
+	git_oid packid;
 	struct base_file **u = NULL;
 	struct pack_out o = { -1, NULL, BUF_INIT, 0 };
 	struct buf idx = BUF_INIT;
@@ -546,8 +545,8 @@ static int write_pack(git_repository *repo, struct base_list *l, const char *dir
 	}
 	idx_fd = -1;
 
-	for (i = 0; i < 20; i++)
-		snprintf(hex + 2 * i, 3, "%02x", sum[i]);
+	git_oid_fromraw(&packid, sum);
+	oid_hex(hex, &packid);
 	final_pack = xasprintf("%s/pack-%s.pack", packdir, hex);
 	final_idx = xasprintf("%s/pack-%s.idx", packdir, hex);
 	if (rename(tmp_pack, final_pack) < 0 || rename(tmp_idx, final_idx) < 0) {
@@ -975,7 +974,6 @@ int patchgen_is_clean(const char *repo_dir, struct buf *what)
 {
 	return status_clean(repo_dir, NULL, 0, what);
 }
-
 
 static int walk(char (**out)[41], size_t *count, git_repository *repo, const char *base_hex,
 		const git_oid *head)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "specedit/spec.h"
+#include "specedit/model.h"
 #include "util/error.h"
 #include "util/banned.h"
 
@@ -34,10 +35,8 @@ static bool ident_char(int c)
 /* Does the logical line [s, s + n) define a macro or re-expand text? */
 static bool reexpands(const char *s, size_t n)
 {
-	size_t i = 0;
+	size_t i = sm_skip_blanks(s, 0, n);
 
-	while (i < n && (s[i] == ' ' || s[i] == '\t'))
-		i++;
 	if ((n - i >= 7 && !memcmp(s + i, "%global", 7)) ||
 	    (n - i >= 7 && !memcmp(s + i, "%define", 7)))
 		return true;
@@ -93,12 +92,10 @@ int spec_find_code(const char *path, const struct buf *text)
 
 	while (start < len) {
 		const char *nl = memchr(s + start, '\n', len - start);
-		size_t end = nl ? (size_t)(nl - s) : len, i = start, first;
+		size_t end = nl ? (size_t)(nl - s) : len, i = start;
+		size_t first = sm_skip_blanks(s, start, end);
 		bool again = continued || reexpands(s + start, end - start);
 
-		first = start;
-		while (first < end && (s[first] == ' ' || s[first] == '\t'))
-			first++;
 		while (i < end) {
 			const struct construct *c;
 			size_t run = 0;

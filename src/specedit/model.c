@@ -228,12 +228,10 @@ static bool is_comment_line(const char *s, size_t n)
 
 /*
  * rpm joins a line with the next one when it ends in a backslash or leaves
- * a %{ or %( open. Track both, skipping %% escapes.
- */
-/*
- * Returns the first line of a logical line that is still open at the end
- * of the text (an unclosed %{ or %(, or a final backslash), which rpm
- * rejects; (size_t)-1 when there is none.
+ * a %{ or %( open. Track both, skipping %% escapes. Returns the first line
+ * of a logical line that is still open at the end of the text (an unclosed
+ * %{ or %(, or a final backslash), which rpm rejects; (size_t)-1 when there
+ * is none.
  */
 static size_t group_logical(struct sm *sm)
 {

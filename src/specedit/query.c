@@ -269,21 +269,11 @@ static int parse_srcs(struct spec_src **out, size_t *n, json_object *arr)
  */
 static int unnamed_copy(const char *dir, const struct buf *text)
 {
-	size_t done = 0;
 	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 
-	if (fd < 0)
+	if (fd >= 0 && fs_write_all(fd, text->ptr, text->len) < 0) {
+		close(fd);
 		return -1;
-	while (done < text->len) {
-		ssize_t n = write(fd, text->ptr + done, text->len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			return -1;
-		}
-		done += (size_t)n;
 	}
 	return fd;
 }

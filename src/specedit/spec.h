@@ -31,6 +31,9 @@
 
 #include "util/buf.h"
 
+/* The largest spec file the commands read (a bound for untrusted input). */
+#define SPEC_CAP (32u << 20)
+
 /* Host rpm version, from librpm: 4.18.0 is 41800. */
 int spec_rpm_version(void);
 

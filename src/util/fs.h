@@ -28,9 +28,10 @@ int fs_write_temp(char **tmp_out, const char *path, const void *data, size_t len
 
 /* fsync the directory that contains `path`. */
 int fs_fsync_parent(const char *path);
+int fs_fsync_dir(const char *dir);
+
 /* write() all of data, through short writes and EINTR; -1 with errno set on failure. */
 int fs_write_all(int fd, const void *data, size_t len);
-int fs_fsync_dir(const char *dir);
 
 /* mkdir -p; existing directories are fine. */
 int fs_mkdirs(const char *path, mode_t mode);
@@ -88,6 +89,12 @@ struct fs_journal_file {
 };
 int fs_journal_commit(const char *journal, const struct fs_journal_file *files, size_t n);
 int fs_journal_recover(const char *journal);
+
+/*
+ * The crash hook of journals and workspace transactions, for tests: _exit(99)
+ * when QGA_FORGE_TXN_CRASH_AT is `step`.
+ */
+void fs_crash_point(int step);
 
 /* Directory of the running executable (from /proc/self/exe). Caller frees. */
 char *fs_self_dir(void);

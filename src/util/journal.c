@@ -19,7 +19,7 @@
  */
 #define COMMIT "commit"
 
-static void crash_point(int step)
+void fs_crash_point(int step)
 {
 	const char *at = getenv("QGA_FORGE_TXN_CRASH_AT");
 
@@ -78,7 +78,7 @@ static int apply(const char *journal, const struct buf *m)
 		if (fs_exists(from))
 			ret = move_into_place(from, target);
 		free(from);
-		crash_point(step++);
+		fs_crash_point(step++);
 	}
 	if (!ret)
 		ret = fs_remove_tree(journal);
@@ -140,7 +140,7 @@ int fs_journal_commit(const char *journal, const struct fs_journal_file *files, 
 		if (ret)
 			goto fail;
 	}
-	crash_point(0);
+	fs_crash_point(0);
 	commit = fs_path_join(journal, COMMIT);
 	if ((ret = fs_write_temp(&tmp, commit, m.ptr, m.len, 0600)) < 0 ||
 	    (ret = fs_fsync_dir(journal)) < 0)
@@ -154,7 +154,7 @@ int fs_journal_commit(const char *journal, const struct fs_journal_file *files, 
 	tmp = NULL;
 	if ((ret = fs_fsync_dir(journal)) < 0)
 		goto out;
-	crash_point(1);
+	fs_crash_point(1);
 	ret = apply(journal, &m);
 	if (ret)
 		error_prefix(ret, "the change was committed but not fully applied; the next qga-forge "

@@ -41,14 +41,6 @@ struct ws_txn {
 	char *ref, *ref_old, *ref_new;
 };
 
-static void crash_point(int step)
-{
-	const char *at = getenv("QGA_FORGE_TXN_CRASH_AT");
-
-	if (at && *at && atoi(at) == step)
-		_exit(99);
-}
-
 static void set_paths(struct ws *ws, const char *root)
 {
 	ws->root = fs_abspath(root);
@@ -578,7 +570,7 @@ static int apply_manifest(struct ws *ws, const char *dir, struct json_object *m)
 		}
 		if (ret)
 			return ret;
-		crash_point(10 + (int)i);
+		fs_crash_point(10 + (int)i);
 	}
 	if (json_object_object_get_ex(m, "ref", &ref) && json_object_is_type(ref, json_type_object)) {
 		struct json_object *name, *old, *new;
@@ -593,10 +585,10 @@ static int apply_manifest(struct ws *ws, const char *dir, struct json_object *m)
 			moved_ref = true;
 		}
 	}
-	crash_point(2);
+	fs_crash_point(2);
 	if (moved_ref && (ret = update_index(ws, files)) < 0)
 		return ret;
-	crash_point(3);
+	fs_crash_point(3);
 	return fs_remove_tree(dir);
 }
 
@@ -752,7 +744,7 @@ int ws_txn_commit(struct ws_txn *t)
 		json_object_object_add(r, "new", json_object_new_string(t->ref_new));
 		json_object_object_add(m, "ref", r);
 	}
-	crash_point(0);
+	fs_crash_point(0);
 	{
 		const char *mt = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN);
 
@@ -769,7 +761,7 @@ int ws_txn_commit(struct ws_txn *t)
 		if ((ret = fs_fsync_dir(dir)) < 0)
 			goto cleanup;
 	}
-	crash_point(1);
+	fs_crash_point(1);
 	ret = apply_manifest(ws, dir, m);
 	if (ret)
 		error_prefix(ret, "the change was committed but not fully applied; the next "
