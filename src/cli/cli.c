@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "workspace/workspace.h"
 #include "util/banned.h"
 
 struct cli_common cli_opts;
@@ -218,4 +219,56 @@ const char *cli_datadir(void)
 		free(self);
 	}
 	return dir = xstrdup(QGA_FORGE_DATADIR);
+}
+
+/*
+ * Progress of a workspace operation on stderr: info lines unless -q, timings
+ * with -v, warnings always; a long stage shows a live line on a terminal
+ * and plain phase lines otherwise.
+ */
+static void on_progress(const struct ws_event *ev, void *payload)
+{
+	const struct cli_progress *p = payload;
+
+	switch (ev->kind) {
+	case WS_EVENT_WARNING:
+		cli_warn("%s", ev->message);
+		return;
+	case WS_EVENT_INFO:
+		if (!(strcmp(ev->op, "build") ? p->quiet : p->quiet_stages))
+			cli_info("qga-forge: %s", ev->message);
+		return;
+	case WS_EVENT_TIMING:
+		if (cli_opts.verbose)
+			cli_info("qga-forge: %s: %.1f ms %s", ev->op, ev->seconds * 1e3, ev->step);
+		return;
+	default:
+		break;
+	}
+	if (p->quiet_stages)
+		return;
+	fflush(stdout);
+	if (ev->kind == WS_EVENT_STAGE && !p->tty) {
+		fprintf(stderr, "qga-forge: %s\n", ev->step);
+	} else if (ev->kind == WS_EVENT_PHASE && !p->tty) {
+		fprintf(stderr, "qga-forge: %s: %s (%.0f s)\n", ev->step, ev->message, ev->seconds);
+	} else if (ev->kind == WS_EVENT_TICK && p->tty) {
+		fprintf(stderr, "\r\033[K[%s] %s %d:%02d", ev->step, ev->message ? ev->message : "starting",
+			(int)ev->seconds / 60, (int)ev->seconds % 60);
+		fflush(stderr);
+	} else if (ev->kind == WS_EVENT_STAGE_END && p->tty) {
+		fprintf(stderr, "\r\033[K");
+	}
+}
+
+struct ws_progress cli_progress(struct cli_progress *p, bool quiet, bool quiet_stages)
+{
+	struct ws_progress wp;
+
+	p->quiet = quiet;
+	p->quiet_stages = quiet || quiet_stages;
+	p->tty = isatty(2);
+	wp.fn = on_progress;
+	wp.payload = p;
+	return wp;
 }

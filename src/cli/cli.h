@@ -4,7 +4,8 @@
 /*
  * The command-line layer: the only code that prints, parses options or
  * chooses an exit status. Every subcommand is `int cmd_<name>(int argc,
- * const char **argv)` in its own cmd_<name>.c, listed in main.c's table.
+ * const char **argv)` in its own cmd_<name>.c, listed in main.c's table;
+ * commands.h says how to add one.
  *
  * Exit status: 0 success, 1 failure, 2 usage error.
  */
@@ -60,14 +61,25 @@ int cli_finish(int status);
 /* The directory holding templates/ (installed share dir or the source tree). */
 const char *cli_datadir(void);
 
+/*
+ * Progress of a workspace operation printed on stderr (struct ws_progress
+ * of workspace.h): `quiet` hides all but warnings; `quiet_stages` hides the
+ * build's stages and lines (build and forge hide them with --json too).
+ * `p` holds the printer's state and must outlive the operation.
+ */
+struct cli_progress {
+	bool quiet, quiet_stages;
+	bool tty;
+};
+struct ws_progress;
+struct ws_progress cli_progress(struct cli_progress *p, bool quiet, bool quiet_stages);
+
 /* main.c's table, for `help` and the --help walk. */
 struct cli_command {
 	const char *name;
 	int (*fn)(int argc, const char **argv);
-	unsigned flags;
 	const char *summary;
 };
-#define NEED_WORKSPACE 1u
 
 extern const struct cli_command cli_commands[];
 

@@ -1,392 +1,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <json-c/json.h>
 
 #include "cli.h"
 #include "commands.h"
-#include "add_command.h"
-#include "patchgen/patchgen.h"
-#include "schemaedit/qapi.h"
-#include "workspace/ws.h"
+#include "workspace/workspace.h"
 #include "util/banned.h"
-
-/*
- * add-command: declare one or more commands (a QAPI fragment, or one built
- * from --name/--arg), put their handlers where the tree's QEMU version
- * wants them, and record everything as one commit on `forge` in one
- * workspace transaction. Every check runs before the transaction starts,
- * so a rejected input leaves the workspace exactly as it was.
- */
-
-#define SCHEMA_PATH "qga/qapi-schema.json"
-#define MAX_INPUT (16u << 20)
-
-/* ---- the pipeline (add_command.h) ---- */
-
-struct prep {
-	const struct addcmd_input *in;
-	const struct qapi_version *v;
-	addcmd_read_fn read;
-	void *arg;
-	struct qapi_placement pl;
-	struct qapi_schema *schema, *frag, *merged;
-	struct buf merged_text;
-	struct qapi_proto *protos;
-	size_t n_protos;
-	struct addcmd_result *out;
-};
-
-/* The text of `rel` as this commit will have it (read once, then edited). */
-static struct buf *file_for(struct prep *p, const char *rel, int *ret)
-{
-	struct addcmd_result *r = p->out;
-	size_t i;
-
-	*ret = 0;
-	for (i = 0; i < r->n; i++)
-		if (!strcmp(r->changes[i].path, rel))
-			return &r->texts[i];
-	r->changes[r->n].path = rel;
-	buf_init(&r->texts[r->n], 0);
-	buf_set_cap(&r->texts[r->n], MAX_INPUT);
-	*ret = p->read(&r->texts[r->n], p->arg, rel);
-	return &r->texts[r->n++];
-}
-
-static int merge_schema(struct prep *p)
-{
-	struct qapi_insert_opts io = { 0 };
-	int ret;
-
-	io.after = p->in->after;
-	io.schema_if = p->pl.schema_if;
-	ret = qapi_insert_fragment(&p->merged_text, p->schema, p->frag, p->v, &io);
-	if (ret)
-		return ret;
-	ret = qapi_schema_parse(&p->merged, SCHEMA_PATH, p->merged_text.ptr, p->merged_text.len, p->v);
-	if (!ret)
-		ret = qapi_schema_check(p->merged, p->v);
-	if (ret)
-		qapi_remap_error(SCHEMA_PATH, p->merged_text.ptr, p->merged_text.len, &io, p->frag);
-	return ret;
-}
-
-static int derive_protos(struct prep *p)
-{
-	size_t i;
-	int ret;
-
-	p->protos = xcalloc(qapi_schema_ndefs(p->frag) + 1, sizeof(*p->protos));
-	for (i = 0; i < qapi_schema_ndefs(p->frag); i++) {
-		const struct qapi_def *d = qapi_schema_def(p->frag, i);
-
-		if (d->meta != QAPI_COMMAND)
-			continue;
-		ret = qapi_proto_derive(&p->protos[p->n_protos], p->merged, d->name, p->v);
-		if (ret)
-			return ret;
-		p->n_protos++;
-	}
-	if (!p->n_protos)
-		return error_set(ERR_INPUT, "%s: declares no command", p->in->fragment_name);
-	return 0;
-}
-
-static int read_template(struct buf *b, const char *name)
-{
-	char *path = fs_path_join(cli_datadir(), name);
-	int ret;
-
-	buf_set_cap(b, MAX_INPUT);
-	ret = fs_read_file(b, path);
-	if (ret)
-		error_prefix(ret, "templates");
-	free(path);
-	return ret;
-}
-
-/* The handler code: the user's file, or stubs from templates/handler-stub.c.in. */
-static int load_handlers(struct qapi_cfile **out, struct prep *p)
-{
-	struct buf text = BUF_INIT;
-	int ret = 0;
-	size_t i;
-
-	*out = NULL;
-	if (p->in->handler_name) {
-		ret = qapi_cfile_parse(out, p->in->handler_name, p->in->handler, p->in->handler_len);
-	} else {
-		struct buf tmpl = BUF_INIT;
-
-		ret = read_template(&tmpl, "templates/handler-stub.c.in");
-		for (i = 0; !ret && i < p->n_protos; i++) {
-			/* The includes once, at the top: later stubs go without them. */
-			if (i == 1) {
-				char *hit = strstr(tmpl.ptr, "{{INCLUDES}}");
-
-				if (hit)
-					buf_remove(&tmpl, (size_t)(hit - tmpl.ptr),
-						   strlen("{{INCLUDES}}") + (hit[12] == '\n'));
-				buf_puts(&text, "\n");
-			}
-			ret = qapi_stub_generate(&text, tmpl.ptr, &p->protos[i]);
-		}
-		if (!ret)
-			ret = qapi_cfile_parse(out, "stub.c", text.ptr, text.len);
-		buf_release(&tmpl);
-	}
-	buf_release(&text);
-	if (!ret)
-		ret = qapi_handlers_check(*out, p->protos, p->n_protos);
-	return ret;
-}
-
-static char *names_of(const struct prep *p)
-{
-	struct buf b = BUF_INIT;
-	size_t i;
-
-	for (i = 0; i < p->n_protos; i++) {
-		if (i)
-			buf_puts(&b, i + 1 == p->n_protos ? " and " : ", ");
-		buf_puts(&b, p->protos[i].command);
-	}
-	return buf_detach(&b, NULL);
-}
-
-static int place_code(struct prep *p)
-{
-	struct qapi_cfile *handlers = NULL, *target = NULL, *win32 = NULL;
-	struct buf out = BUF_INIT, *text;
-	char *names = names_of(p), *origin = NULL;
-	size_t i;
-	int ret;
-
-	ret = load_handlers(&handlers, p);
-	if (ret)
-		goto out;
-	text = file_for(p, p->pl.handler_file, &ret);
-	if (!ret)
-		ret = qapi_cfile_parse(&target, p->pl.handler_file, text->ptr, text->len);
-	if (ret)
-		goto out;
-	if (p->in->handler_name) {
-		char *base = fs_basename(p->in->handler_name);
-
-		origin = xasprintf("%s: added by qga-forge from %s", names, base);
-		free(base);
-	} else {
-		origin = xasprintf("%s: added by qga-forge from a generated stub", names);
-	}
-	ret = qapi_cfile_add_handlers(&out, target, handlers, origin);
-	if (ret)
-		goto out;
-	buf_swap(&out, text);
-	buf_reset(&out);
-
-	if (p->pl.win32_file) {
-		text = file_for(p, p->pl.win32_file, &ret);
-		for (i = 0; !ret && i < p->n_protos; i++) {
-			/* A command that already carries an 'if' is the user's to place. */
-			const struct qapi_def *d = qapi_schema_find(p->frag, p->protos[i].command);
-
-			if (d && qapi_dict_get(d->expr, "if"))
-				continue;
-			qapi_cfile_free(win32);
-			win32 = NULL;
-			ret = qapi_cfile_parse(&win32, p->pl.win32_file, text->ptr, text->len);
-			if (!ret)
-				ret = qapi_win32_add_stub(&out, win32, &p->protos[i], p->pl.blocklist_func);
-			if (!ret)
-				buf_swap(&out, text);
-			buf_reset(&out);
-		}
-	}
-out:
-	qapi_cfile_free(handlers);
-	qapi_cfile_free(target);
-	qapi_cfile_free(win32);
-	buf_release(&out);
-	free(names);
-	free(origin);
-	return ret;
-}
-
-static struct json_object *example_of(const struct prep *p, const char *command)
-{
-	const struct qapi_def *d = qapi_schema_find(p->frag, command);
-	struct json_object *obj = NULL;
-	char *text = NULL;
-
-	if (d && d->doc)
-		qapi_doc_example(&text, d->doc);
-	if (text) {
-		obj = json_tokener_parse(text);
-		if (!obj || !json_object_is_type(obj, json_type_object)) {
-			cli_warn("the example request of '%s' is not a JSON object; smoke will not call it",
-				 command);
-			json_object_put(obj);
-			obj = NULL;
-		}
-	}
-	free(text);
-	return obj;
-}
-
-static struct json_object *str_or_null(const char *s, size_t len)
-{
-	return s ? json_object_new_string_len(s, (int)len) : NULL;
-}
-
-static void finish_result(struct prep *p)
-{
-	struct addcmd_result *r = p->out;
-	const struct addcmd_input *in = p->in;
-	struct buf msg = BUF_INIT;
-	char *names = names_of(p);
-	size_t i, j;
-
-	for (i = 0; i < r->n; i++) {
-		r->changes[i].data = r->texts[i].ptr;
-		r->changes[i].len = r->texts[i].len;
-	}
-	buf_printf(&msg, "qga: add %s\n\n", names);
-	buf_printf(&msg, "Declared in %s (from %s),\nhandled in %s", SCHEMA_PATH, in->origin,
-		   p->pl.handler_file);
-	if (p->pl.schema_if)
-		buf_printf(&msg, " under 'if': '%s'", p->pl.schema_if);
-	if (p->pl.win32_file)
-		buf_printf(&msg, ",\nanswered with QERR_UNSUPPORTED in %s", p->pl.win32_file);
-	buf_puts(&msg, ".\n\n");
-	for (i = 0; i < p->n_protos; i++) {
-		char *s = qapi_proto_string(&p->protos[i]);
-
-		buf_printf(&msg, "  %s\n", s);
-		free(s);
-	}
-	r->message = buf_detach(&msg, NULL);
-	r->entries = json_object_new_array();
-	for (i = 0; i < p->n_protos; i++) {
-		struct json_object *e = json_object_new_object(), *files = json_object_new_array();
-		char *s = qapi_proto_string(&p->protos[i]);
-
-		for (j = 0; j < r->n; j++)
-			json_object_array_add(files, json_object_new_string(r->changes[j].path));
-		json_object_object_add(e, "name", json_object_new_string(p->protos[i].command));
-		json_object_object_add(e, "prototype", json_object_new_string(s));
-		json_object_object_add(e, "example", example_of(p, p->protos[i].command));
-		json_object_object_add(e, "files", files);
-		json_object_object_add(e, "origin", json_object_new_string(in->origin));
-		json_object_object_add(e, "fragment", str_or_null(in->fragment, in->fragment_len));
-		json_object_object_add(e, "handler_name", in->handler_name ?
-				       json_object_new_string(in->handler_name) : NULL);
-		json_object_object_add(e, "handler", str_or_null(in->handler, in->handler_len));
-		json_object_object_add(e, "after", in->after ? json_object_new_string(in->after) : NULL);
-		json_object_array_add(r->entries, e);
-		free(s);
-	}
-	free(names);
-}
-
-int addcmd_prepare(struct addcmd_result *out, const struct addcmd_input *in,
-		   const struct qapi_version *v, addcmd_read_fn read, void *arg)
-{
-	struct prep p;
-	struct buf *schema_text;
-	size_t i;
-	int ret;
-
-	memset(out, 0, sizeof(*out));
-	memset(&p, 0, sizeof(p));
-	p.in = in;
-	p.v = v;
-	p.read = read;
-	p.arg = arg;
-	p.out = out;
-	qapi_placement_for(&p.pl, v);
-
-	schema_text = file_for(&p, SCHEMA_PATH, &ret);
-	if (ret)
-		goto out;
-	if ((ret = qapi_schema_parse(&p.schema, SCHEMA_PATH, schema_text->ptr, schema_text->len, v)) < 0) {
-		error_prefix(ret, "the tree's schema does not parse");
-		goto out;
-	}
-	if ((ret = qapi_schema_parse(&p.frag, in->fragment_name, in->fragment, in->fragment_len, v)) < 0 ||
-	    (ret = merge_schema(&p)) < 0 || (ret = derive_protos(&p)) < 0)
-		goto out;
-	if (in->gen_tree) {
-		ret = qapi_gen_crosscheck(&out->gen_skipped, in->gen_tree, p.merged_text.ptr,
-					  p.merged_text.len, p.protos, p.n_protos);
-		if (ret < 0)
-			goto out;
-		ret = 0;
-	}
-	buf_swap(schema_text, &p.merged_text);
-	if ((ret = place_code(&p)) < 0)
-		goto out;
-	finish_result(&p);
-out:
-	for (i = 0; i < p.n_protos; i++)
-		qapi_proto_release(&p.protos[i]);
-	free(p.protos);
-	qapi_schema_free(p.schema);
-	qapi_schema_free(p.frag);
-	qapi_schema_free(p.merged);
-	buf_release(&p.merged_text);
-	if (ret)
-		addcmd_result_release(out);
-	return ret;
-}
-
-void addcmd_result_release(struct addcmd_result *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		buf_release(&r->texts[i]);
-	free(r->message);
-	json_object_put(r->entries);
-	memset(r, 0, sizeof(*r));
-}
-
-static const char *entry_str(struct json_object *e, const char *key, size_t *len)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(e, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	if (len)
-		*len = (size_t)json_object_get_string_len(v);
-	return json_object_get_string(v);
-}
-
-bool addcmd_input_from_entry(struct addcmd_input *in, struct json_object *e)
-{
-	memset(in, 0, sizeof(*in));
-	in->fragment = entry_str(e, "fragment", &in->fragment_len);
-	in->origin = entry_str(e, "origin", NULL);
-	if (!in->fragment || !in->origin)
-		return false;
-	in->fragment_name = in->origin;
-	in->handler_name = entry_str(e, "handler_name", NULL);
-	in->handler = entry_str(e, "handler", &in->handler_len);
-	if (in->handler_name && !in->handler)
-		return false;
-	in->after = entry_str(e, "after", NULL);
-	return true;
-}
-
-/* ---- the command ---- */
 
 struct add_opts {
 	char *handler, *after, *name, *returns, *doc, *since;
 	char **args;
 	int no_generator;
-	const char *fragment_path;
 };
 
 static void free_opts(struct add_opts *o)
@@ -404,214 +30,6 @@ static void free_opts(struct add_opts *o)
 	free(o->args);
 }
 
-static int read_worktree(struct buf *out, void *arg, const char *rel)
-{
-	struct ws *ws = arg;
-	char *p = fs_path_join(ws_src_dir(ws), rel);
-	int ret;
-
-	if (!fs_is_file(p))
-		ret = error_set(ERR_NOTFOUND, "the work tree has no '%s'", rel);
-	else
-		ret = fs_read_file(out, p);
-	free(p);
-	return ret;
-}
-
-/* The tree's QEMU version: the workspace state, else its VERSION file. */
-static int tree_version(struct qapi_version *v, struct ws *ws)
-{
-	const char *s = ws_qemu_version(ws);
-	struct buf b = BUF_INIT;
-	int ret;
-
-	if (s && *s)
-		return qapi_version_parse(v, s);
-	ret = read_worktree(&b, ws, "VERSION");
-	if (!ret)
-		ret = qapi_version_parse(v, b.ptr);
-	buf_release(&b);
-	return ret;
-}
-
-/*
- * add-command reads and rewrites files of qga/ (and reads VERSION): those
- * must hold what HEAD has, or the user's uncommitted edits would end up in
- * our commit. Work elsewhere in the tree may stay uncommitted, and checking
- * only these paths keeps the command fast on a tree of thousands of files.
- */
-static int require_clean(struct ws *ws)
-{
-	static const char *const qga[] = { "qga" }, *const version[] = { "VERSION" };
-	struct buf what = BUF_INIT;
-	/* One pathspec each: libgit2 then walks only below that path. */
-	int ret = patchgen_paths_clean(ws_src_dir(ws), qga, 1, &what);
-
-	if (ret > 0)
-		ret = patchgen_paths_clean(ws_src_dir(ws), version, 1, &what);
-
-	if (ret == 0) {
-		buf_rtrim(&what);
-		ret = error_set(ERR_INPUT,
-				"the work tree '%s' has uncommitted changes (%s); commit or discard them first",
-				ws_src_dir(ws), what.len ? what.ptr : "see git status");
-	} else if (ret > 0) {
-		ret = 0;
-	}
-	buf_release(&what);
-	return ret;
-}
-
-static int read_input(struct buf *b, const char *path)
-{
-	if (!fs_is_file(path))
-		return error_set(ERR_NOTFOUND, "'%s': no such file", path);
-	buf_set_cap(b, MAX_INPUT);
-	return fs_read_file(b, path);
-}
-
-/* A fragment written from --name/--arg/--returns/--doc/--since. */
-static int fragment_from_options(struct buf *out, struct add_opts *o, struct ws *ws,
-				 const struct qapi_version *v)
-{
-	struct qapi_command_spec spec = { 0 };
-	struct qapi_arg_spec *args;
-	struct qapi_schema *schema = NULL;
-	struct buf tmpl = BUF_INIT, st = BUF_INIT;
-	size_t n = 0, i;
-	int ret;
-
-	for (n = 0; o->args && o->args[n]; n++)
-		;
-	args = xcalloc(n + 1, sizeof(*args));
-	ret = read_template(&tmpl, "templates/doc-comment.qapi.in");
-	for (i = 0; !ret && i < n; i++)
-		ret = qapi_parse_arg_spec(&args[i], o->args[i]);
-	spec.name = o->name;
-	spec.n_args = n;
-	spec.args = args;
-	spec.doc = o->doc;
-	spec.since = o->since;
-	if (!ret && o->returns)
-		ret = qapi_parse_type_spec(&spec.returns, &spec.returns_list, o->returns);
-	if (!ret)
-		ret = read_worktree(&st, ws, SCHEMA_PATH);
-	if (!ret && (ret = qapi_schema_parse(&schema, SCHEMA_PATH, st.ptr, st.len, v)) < 0)
-		error_prefix(ret, "the tree's schema does not parse");
-	if (!ret && qapi_schema_find(schema, o->name)) {
-		struct qapi_loc l = qapi_schema_loc(schema, qapi_schema_find(schema, o->name)->start);
-
-		ret = error_set(ERR_EXISTS, "--name: '%s' is already defined in %s:%u", o->name,
-				SCHEMA_PATH, l.line);
-	}
-	if (!ret)
-		ret = qapi_fragment_from_spec(out, schema, &spec, v, tmpl.ptr);
-	qapi_schema_free(schema);
-	buf_release(&tmpl);
-	buf_release(&st);
-	free(args);
-	return ret;
-}
-
-/* With -v: how long each step took (bench/add-command.sh reads these lines). */
-static void step_done(double *t, const char *what)
-{
-	double n = clock_now() * 1e3;
-
-	if (cli_opts.verbose)
-		cli_info("qga-forge: add-command: %.1f ms %s", n - *t, what);
-	*t = n;
-}
-
-static int add_command(struct add_opts *o, struct json_object *added)
-{
-	double t0 = clock_now() * 1e3;
-	struct ws *ws = NULL;
-	struct ws_txn *t = NULL;
-	struct qapi_version v;
-	struct addcmd_input in;
-	struct addcmd_result r;
-	struct buf frag = BUF_INIT, handler = BUF_INIT;
-	struct json_object *st, *cmds;
-	char *origin = NULL, *hname = NULL, commit[41];
-	size_t i;
-	int ret;
-
-	memset(&in, 0, sizeof(in));
-	memset(&r, 0, sizeof(r));
-	if ((ret = ws_open(&ws, cli_opts.workspace)) < 0)
-		goto out;
-	step_done(&t0, "opening the workspace");
-	if ((ret = require_clean(ws)) < 0 || (ret = tree_version(&v, ws)) < 0)
-		goto out;
-	step_done(&t0, "checking that the work tree is clean");
-	if (o->fragment_path) {
-		origin = fs_basename(o->fragment_path);
-		in.fragment_name = o->fragment_path;
-		ret = read_input(&frag, o->fragment_path);
-	} else {
-		origin = xasprintf("--name %s", o->name);
-		in.fragment_name = origin;
-		ret = fragment_from_options(&frag, o, ws, &v);
-	}
-	if (!ret && o->handler) {
-		ret = read_input(&handler, o->handler);
-		hname = fs_basename(o->handler);
-		in.handler_name = o->handler;
-		in.handler = handler.ptr;
-		in.handler_len = handler.len;
-	}
-	if (ret)
-		goto out;
-	in.origin = origin;
-	in.fragment = frag.ptr;
-	in.fragment_len = frag.len;
-	in.after = o->after;
-	in.gen_tree = o->no_generator ? NULL : ws_src_dir(ws);
-	if ((ret = addcmd_prepare(&r, &in, &v, read_worktree, ws)) < 0)
-		goto out;
-	step_done(&t0, in.gen_tree ? "declaring, placing and checking (generator included)" :
-		  "declaring, placing and checking");
-	if (r.gen_skipped)
-		cli_info("qga-forge: add-command: generator check skipped: %s", r.gen_skipped);
-	/* Recorded with the handler's base name: the path was only for messages. */
-	for (i = 0; hname && i < json_object_array_length(r.entries); i++)
-		json_object_object_add(json_object_array_get_idx(r.entries, i), "handler_name",
-				       json_object_new_string(hname));
-
-	if ((ret = ws_txn_begin(&t, ws)) < 0 ||
-	    (ret = ws_stage_commit(ws, t, r.changes, r.n, r.message, commit)) < 0)
-		goto out;
-	step_done(&t0, "writing the commit");
-	st = ws_state(ws);
-	if (!json_object_object_get_ex(st, "commands", &cmds) ||
-	    !json_object_is_type(cmds, json_type_array)) {
-		cmds = json_object_new_array();
-		json_object_object_add(st, "commands", cmds);
-	}
-	for (i = 0; i < json_object_array_length(r.entries); i++) {
-		struct json_object *e = json_object_array_get_idx(r.entries, i);
-
-		json_object_object_add(e, "commit", json_object_new_string(commit));
-		json_object_array_add(cmds, json_object_get(e));
-		json_object_array_add(added, json_object_get(e));
-	}
-	ret = ws_txn_commit(t);
-	t = NULL;
-	if (!ret)
-		step_done(&t0, "committing the transaction");
-out:
-	if (t)
-		ws_txn_abort(t);
-	addcmd_result_release(&r);
-	buf_release(&frag);
-	buf_release(&handler);
-	free(origin);
-	free(hname);
-	ws_free(ws);
-	return ret;
-}
-
 static int check_usage(struct add_opts *o, int nargs)
 {
 	if (nargs > 1)
@@ -625,11 +43,28 @@ static int check_usage(struct add_opts *o, int nargs)
 	return 0;
 }
 
-static const char *field(struct json_object *e, const char *key)
+static void print_json(const struct ws_add_result *r)
 {
-	struct json_object *v;
+	struct json_object *j = json_object_new_object(), *list = json_object_new_array();
+	size_t i, k;
 
-	return json_object_object_get_ex(e, key, &v) && v ? json_object_get_string(v) : "";
+	/* The recorded inputs are for the workspace, not for the reader. */
+	for (i = 0; i < r->n; i++) {
+		const struct ws_command *c = &r->added[i];
+		struct json_object *x = json_object_new_object(), *files = json_object_new_array();
+
+		for (k = 0; k < c->nfiles; k++)
+			json_object_array_add(files, json_object_new_string(c->files[k]));
+		json_object_object_add(x, "name", json_object_new_string(c->name));
+		json_object_object_add(x, "commit", json_object_new_string(c->commit));
+		json_object_object_add(x, "prototype", json_object_new_string(c->prototype));
+		json_object_object_add(x, "example", json_object_get(c->example));
+		json_object_object_add(x, "files", files);
+		json_object_array_add(list, x);
+	}
+	json_object_object_add(j, "added", list);
+	cli_print_json(j);
+	json_object_put(j);
 }
 
 int cmd_add_command(int argc, const char **argv)
@@ -657,7 +92,10 @@ int cmd_add_command(int argc, const char **argv)
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
-	struct json_object *added = json_object_new_array();
+	struct ws_add_result r = { 0 };
+	struct ws_add_opts ao = { 0 };
+	struct cli_progress pr;
+	struct ws *ws = NULL;
 	const char **pos;
 	poptContext ctx;
 	int status, nargs, ret;
@@ -667,50 +105,37 @@ int cmd_add_command(int argc, const char **argv)
 	ctx = cli_parse(&status, "add-command", argc, argv, table,
 			"FILE.qapi | --name NAME [--arg NAME:TYPE]... [--returns TYPE]");
 	if (!ctx) {
-		json_object_put(added);
 		free_opts(&o);
 		return status;
 	}
 	pos = cli_args(ctx, &nargs);
 	if ((status = check_usage(&o, nargs)) != 0)
 		goto out;
-	o.fragment_path = nargs ? pos[0] : NULL;
-	ret = add_command(&o, added);
-	if (ret < 0) {
+	ao.fragment_path = nargs ? pos[0] : NULL;
+	ao.name = o.name;
+	ao.args = (const char *const *)o.args;
+	ao.returns = o.returns;
+	ao.doc = o.doc;
+	ao.since = o.since;
+	ao.handler_path = o.handler;
+	ao.after = o.after;
+	ao.no_generator = o.no_generator;
+	ao.datadir = cli_datadir();
+	ao.progress = cli_progress(&pr, cli_opts.quiet, false);
+	if ((ret = ws_open(&ws, cli_opts.workspace)) < 0 || (ret = ws_op_add_command(ws, &r, &ao)) < 0) {
 		status = cli_fail(ret);
 		goto out;
 	}
-	if (cli_opts.json) {
-		struct json_object *r = json_object_new_object(), *list = json_object_new_array();
-
-		/* The recorded inputs are for the workspace, not for the reader. */
-		for (i = 0; i < json_object_array_length(added); i++) {
-			struct json_object *e = json_object_array_get_idx(added, i), *x = json_object_new_object();
-			static const char *const keys[] = { "name", "commit", "prototype", "example", "files", NULL };
-			size_t k;
-
-			for (k = 0; keys[k]; k++) {
-				struct json_object *v = NULL;
-
-				json_object_object_get_ex(e, keys[k], &v);
-				json_object_object_add(x, keys[k], json_object_get(v));
-			}
-			json_object_array_add(list, x);
-		}
-		json_object_object_add(r, "added", list);
-		cli_print_json(r);
-		json_object_put(r);
-	} else if (!cli_opts.quiet) {
-		for (i = 0; i < json_object_array_length(added); i++) {
-			struct json_object *e = json_object_array_get_idx(added, i);
-
-			printf("added %s (commit %.12s)\n  %s\n", field(e, "name"), field(e, "commit"),
-			       field(e, "prototype"));
-		}
-	}
+	if (cli_opts.json)
+		print_json(&r);
+	else if (!cli_opts.quiet)
+		for (i = 0; i < r.n; i++)
+			printf("added %s (commit %.12s)\n  %s\n", r.added[i].name, r.added[i].commit,
+			       r.added[i].prototype);
 	status = cli_finish(0);
 out:
-	json_object_put(added);
+	ws_add_result_release(&r);
+	ws_free(ws);
 	poptFreeContext(ctx);
 	free_opts(&o);
 	return status;

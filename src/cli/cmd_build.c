@@ -4,10 +4,9 @@
 
 #include <json-c/json.h>
 
-#include "build.h"
 #include "cli.h"
 #include "commands.h"
-#include "workspace/ws.h"
+#include "workspace/workspace.h"
 #include "util/banned.h"
 
 static void print_summary(struct json_object *m)
@@ -55,7 +54,8 @@ int cmd_build(int argc, const char **argv)
 	poptContext ctx = cli_parse(&status, "build", argc, argv, table, NULL);
 	struct ws *ws = NULL;
 	struct json_object *m = NULL;
-	struct build_opts o;
+	struct ws_build_opts o;
+	struct cli_progress pr;
 
 	if (!ctx)
 		return status;
@@ -92,8 +92,9 @@ int cmd_build(int argc, const char **argv)
 	o.srpm_only = srpm_only;
 	o.container = container;
 	o.mock_config = mock;
-	o.quiet = cli_opts.quiet || cli_opts.json;
-	if ((ret = build_run(ws, &o, NULL, &m)) < 0) {
+	o.datadir = cli_datadir();
+	o.progress = cli_progress(&pr, cli_opts.quiet, cli_opts.json);
+	if ((ret = ws_op_build(ws, &o, &m)) < 0) {
 		status = cli_fail(ret);
 		goto out;
 	}

@@ -1,70 +1,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
-#include "build.h"
 #include "cli.h"
 #include "commands.h"
-#include "workspace/ws.h"
+#include "workspace/workspace.h"
 #include "util/banned.h"
-
-/*
- * forge = init + add-command for each command + build + smoke, for CI.
- * init, add-command and smoke run as child processes of this same binary,
- * so each step is exactly the command a user would type, its output is
- * kept for the error message, and a failure names the step.
- */
-
-struct step_out {
-	struct buf out, err;
-};
-
-static int run_self(struct step_out *so, const char *step, const char *const *argv)
-{
-	struct run_opts o = { 0 };
-	struct run_result r = RUN_RESULT_INIT;
-	char *self = fs_self_dir(), *exe = NULL;
-	const char **av = NULL;
-	size_t n = 0, i;
-	int ret = 0;
-
-	exe = self ? fs_path_join(self, "qga-forge") : xstrdup("qga-forge");
-	while (argv[n])
-		n++;
-	av = xcalloc(n + 2, sizeof(*av));
-	av[0] = exe;
-	for (i = 0; i < n; i++)
-		av[i + 1] = argv[i];
-	o.argv = av;
-	o.capture = true;
-	ret = run_command(&r, &o);
-	if (ret < 0) {
-		error_prefix(ret, "step '%s' failed", step);
-		goto out;
-	}
-	buf_rtrim(&r.err);
-	if (r.status != 0) {
-		const char *msg = r.err.ptr;
-
-		if (!strncmp(msg, "qga-forge: error: ", 18))
-			msg += 18;
-		ret = error_set(r.status == 2 ? ERR_USAGE : ERR_GENERIC, "step '%s' failed: %s", step,
-				r.err.len ? msg : "no message");
-	}
-	if (so) {
-		buf_swap(&so->out, &r.out);
-		buf_swap(&so->err, &r.err);
-	}
-out:
-	run_result_release(&r);
-	free(av);
-	free(exe);
-	free(self);
-	return ret;
-}
 
 /* Split FILE.qapi[:HANDLER.c]; the colon of a path with a colon needs the .qapi suffix before it. */
 static void split_command(char **qapi, char **handler, const char *spec)
@@ -78,20 +21,6 @@ static void split_command(char **qapi, char **handler, const char *spec)
 		*qapi = xstrdup(spec);
 		*handler = NULL;
 	}
-}
-
-static struct json_object *file_entry(const char *path, const char *role)
-{
-	struct json_object *e = json_object_new_object();
-	char hex[65] = "";
-	char *abs = fs_abspath(path);
-
-	hash_sha256_file(hex, path);
-	json_object_object_add(e, "path", json_object_new_string(abs));
-	json_object_object_add(e, "role", json_object_new_string(role));
-	json_object_object_add(e, "sha256", json_object_new_string(hex));
-	free(abs);
-	return e;
 }
 
 static void print_smoke(struct json_object *smoke)
@@ -115,6 +44,42 @@ static void print_smoke(struct json_object *smoke)
 		else
 			printf("smoke: %s -> (no reply)\n", json_object_get_string(name));
 	}
+}
+
+static void print_text(const struct ws_forge_result *r)
+{
+	struct json_object *m = r->manifest, *v;
+	size_t i;
+
+	if (json_object_object_get_ex(m, "srpm", &v))
+		printf("src.rpm:   %s\n", json_object_get_string(v));
+	if (json_object_object_get_ex(m, "artifacts", &v)) {
+		for (i = 0; i < json_object_array_length(v); i++) {
+			struct json_object *p;
+			const char *s;
+
+			json_object_object_get_ex(json_object_array_get_idx(v, i), "path", &p);
+			s = json_object_get_string(p);
+			if (strstr(s, "RPMS/") == s)
+				printf("rpm:       %s/%s\n", r->outdir, s);
+		}
+	}
+	if (json_object_object_get_ex(m, "agent", &v))
+		printf("agent:     %s\n", json_object_get_string(v));
+	printf("manifest:  %s/manifest.json\n", r->outdir);
+	if (json_object_object_get_ex(m, "smoke", &v))
+		print_smoke(v);
+}
+
+/* --json after a failure before the manifest exists: the step and the message. */
+static void print_failure_json(const struct ws_forge_result *r)
+{
+	struct json_object *j = json_object_new_object();
+
+	json_object_object_add(j, "failed_step", json_object_new_string(r->failed_step));
+	json_object_object_add(j, "error", json_object_new_string(error_last()));
+	cli_print_json(j);
+	json_object_put(j);
 }
 
 int cmd_forge(int argc, const char **argv)
@@ -144,15 +109,12 @@ int cmd_forge(int argc, const char **argv)
 		POPT_TABLEEND
 	};
 	poptContext ctx = cli_parse(&status, "forge", argc, argv, table, "SRPM");
+	struct ws_forge_command *cmds = NULL;
+	struct ws_forge_result r = { 0 };
+	struct ws_forge_opts o = { 0 };
+	struct cli_progress pr;
 	const char **args;
-	char *out = NULL, *wsdir = NULL;
-	struct ws *ws = NULL;
-	struct json_object *m = NULL, *timings = json_object_new_object(), *inputs;
-	struct json_object *files = json_object_new_array(), *smoke = NULL;
-	struct step_out so = { BUF_INIT, BUF_INIT };
-	struct build_opts bo;
-	size_t i;
-	double t0, tall = clock_now();
+	size_t i, n = 0;
 
 	if (!ctx)
 		return status;
@@ -165,182 +127,49 @@ int cmd_forge(int argc, const char **argv)
 		status = cli_usage("forge", "-o OUTDIR is required");
 		goto out;
 	}
-	for (i = 0; commands && commands[i]; i++) {
-		char *q, *h;
-
-		split_command(&q, &h, commands[i]);
-		if (!fs_is_file(q) || (h && !fs_is_file(h))) {
-			error_set(ERR_INPUT, "--command '%s': cannot read '%s'", commands[i],
-				  !fs_is_file(q) ? q : h);
-			free(q);
-			free(h);
-			status = cli_fail(ERR_INPUT);
-			goto out;
-		}
-		json_object_array_add(files, file_entry(q, "schema"));
-		if (h)
-			json_object_array_add(files, file_entry(h, "handlers"));
-		free(q);
-		free(h);
-	}
-	out = fs_abspath(outdir);
-	wsdir = cli_opts.workspace ? fs_abspath(cli_opts.workspace) : fs_path_join(out, "workspace");
-	if ((ret = fs_mkdirs(out, 0755)) < 0) {
-		status = cli_fail(ret);
+	if (ws_check_defines(defines) < 0) {
+		status = cli_usage("forge", "%s", error_last());
 		goto out;
 	}
-	/* A workspace an earlier forge left in OUT is ours to replace. */
-	if (!cli_opts.workspace && fs_exists(wsdir))
-		force = 1;
-
-	t0 = clock_now();
-	cli_info("qga-forge: forge: init %s", args[0]);
-	{
-		const char *av[64];
-		size_t n = 0;
-
-		av[n++] = "init";
-		av[n++] = "-q";
-		av[n++] = "-w";
-		av[n++] = wsdir;
-		if (force)
-			av[n++] = "--force";
-		for (i = 0; defines && defines[i] && n < 58; i++) {
-			av[n++] = "--define";
-			av[n++] = defines[i];
-		}
-		av[n++] = args[0];
-		av[n] = NULL;
-		if ((ret = run_self(NULL, "init", av)) < 0) {
-			status = cli_fail(ret);
-			goto out;
-		}
-	}
-	build_add_timing(timings, "init", clock_now() - t0);
-
-	t0 = clock_now();
-	for (i = 0; commands && commands[i]; i++) {
-		char *q, *h, *step;
-		const char *av[10];
-		size_t n = 0;
-
-		split_command(&q, &h, commands[i]);
-		av[n++] = "add-command";
-		av[n++] = "-q";
-		av[n++] = "-w";
-		av[n++] = wsdir;
-		if (h) {
-			av[n++] = "--handler";
-			av[n++] = h;
-		}
-		av[n++] = q;
-		av[n] = NULL;
-		cli_info("qga-forge: forge: add-command %s", commands[i]);
-		step = xasprintf("add-command %s", commands[i]);
-		ret = run_self(NULL, step, av);
-		free(step);
-		free(q);
-		free(h);
-		if (ret < 0) {
-			status = cli_fail(ret);
-			goto out;
-		}
-	}
-	build_add_timing(timings, "add-command", clock_now() - t0);
-
-	if ((ret = ws_open(&ws, wsdir)) < 0) {
-		status = cli_fail(ret);
-		goto out;
-	}
-	memset(&bo, 0, sizeof(bo));
-	bo.outdir = out;
-	bo.defines = (const char *const *)defines;
-	bo.nodeps = nodeps;
-	bo.jobs = jobs;
-	bo.quiet = cli_opts.quiet || cli_opts.json;
-	if ((ret = build_run(ws, &bo, timings, &m)) < 0) {
-		status = cli_fail(ret);
-		goto out;
-	}
-	/* smoke reads the workspace; let it have the lock. */
-	ws_free(ws);
-	ws = NULL;
-
-	if (!no_smoke) {
-		const char *av[40];
-		size_t n = 0;
-
-		t0 = clock_now();
-		av[n++] = "smoke";
-		av[n++] = "--json";
-		av[n++] = "-w";
-		av[n++] = wsdir;
-		for (i = 0; calls && calls[i] && n < 36; i++) {
-			av[n++] = "--call";
-			av[n++] = calls[i];
-		}
-		av[n] = NULL;
-		cli_info("qga-forge: forge: smoke");
-		ret = run_self(&so, "smoke", av);
-		smoke = json_tokener_parse(so.out.ptr);
-		if (smoke)
-			json_object_object_add(m, "smoke", json_object_get(smoke));
-		json_object_object_get_ex(m, "timings", &inputs);
-		if (inputs)
-			build_add_timing(inputs, "smoke", clock_now() - t0);
-	}
-	if (json_object_object_get_ex(m, "inputs", &inputs))
-		json_object_object_add(inputs, "command_files", json_object_get(files));
-	{
-		struct json_object *tm;
-
-		if (json_object_object_get_ex(m, "timings", &tm))
-			build_add_timing(tm, "total", clock_now() - tall);
-	}
-	json_object_object_add(m, "workspace", json_object_new_string(wsdir));
-	if (build_write_manifest(out, m) < 0 && !ret)
-		ret = ERR_GENERIC;
+	for (n = 0; commands && commands[n]; n++)
+		;
+	cmds = xcalloc(n + 1, sizeof(*cmds));
+	for (i = 0; i < n; i++)
+		split_command((char **)&cmds[i].qapi, (char **)&cmds[i].handler, commands[i]);
+	o.srpm = args[0];
+	o.commands = cmds;
+	o.ncommands = n;
+	o.outdir = outdir;
+	o.workspace = cli_opts.workspace;
+	o.defines = defines;
+	o.calls = calls;
+	o.nodeps = nodeps;
+	o.force = force;
+	o.no_smoke = no_smoke;
+	o.jobs = jobs;
+	o.datadir = cli_datadir();
+	o.progress = cli_progress(&pr, cli_opts.quiet, cli_opts.json);
+	ret = ws_op_forge(&r, &o);
 	if (ret < 0) {
 		status = cli_fail(ret);
-		if (cli_opts.json)
-			cli_print_json(m);
+		if (cli_opts.json && r.manifest)
+			cli_print_json(r.manifest);
+		else if (cli_opts.json && r.failed_step)
+			print_failure_json(&r);
 		goto out;
 	}
-	if (cli_opts.json) {
-		cli_print_json(m);
-	} else {
-		struct json_object *v;
-
-		if (json_object_object_get_ex(m, "srpm", &v))
-			printf("src.rpm:   %s\n", json_object_get_string(v));
-		if (json_object_object_get_ex(m, "artifacts", &v)) {
-			for (i = 0; i < json_object_array_length(v); i++) {
-				struct json_object *p;
-				const char *s;
-
-				json_object_object_get_ex(json_object_array_get_idx(v, i), "path", &p);
-				s = json_object_get_string(p);
-				if (strstr(s, "RPMS/") == s)
-					printf("rpm:       %s/%s\n", out, s);
-			}
-		}
-		if (json_object_object_get_ex(m, "agent", &v))
-			printf("agent:     %s\n", json_object_get_string(v));
-		printf("manifest:  %s/manifest.json\n", out);
-		if (smoke)
-			print_smoke(smoke);
-	}
+	if (cli_opts.json)
+		cli_print_json(r.manifest);
+	else
+		print_text(&r);
 	status = cli_finish(0);
 out:
-	buf_release(&so.out);
-	buf_release(&so.err);
-	json_object_put(smoke);
-	json_object_put(files);
-	json_object_put(timings);
-	json_object_put(m);
-	ws_free(ws);
-	free(wsdir);
-	free(out);
+	for (i = 0; cmds && i < n; i++) {
+		free((char *)cmds[i].qapi);
+		free((char *)cmds[i].handler);
+	}
+	free(cmds);
+	ws_forge_result_release(&r);
 	poptFreeContext(ctx);
 	return status;
 }

@@ -8,7 +8,6 @@
 #include "cli.h"
 #include "commands.h"
 #include "specedit/spec.h"
-#include "spec_policy.h"
 #include "util/banned.h"
 
 #define PATCH_CAP (256u << 20)

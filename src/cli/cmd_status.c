@@ -5,18 +5,12 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "workspace/ws.h"
+#include "workspace/workspace.h"
 #include "util/banned.h"
 
-static const char *get_str(struct json_object *o, const char *k1, const char *k2)
+static const char *or_unknown(const char *s)
 {
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, k1, &v))
-		return "?";
-	if (k2 && !json_object_object_get_ex(v, k2, &v))
-		return "?";
-	return json_object_get_string(v);
+	return s ? s : "?";
 }
 
 int cmd_status(int argc, const char **argv)
@@ -28,8 +22,9 @@ int cmd_status(int argc, const char **argv)
 	};
 	int status, nargs, ret;
 	poptContext ctx = cli_parse(&status, "status", argc, argv, table, NULL);
+	const struct ws_state *st;
 	struct ws *ws = NULL;
-	struct json_object *st, *cmds;
+	size_t i;
 
 	if (!ctx)
 		return status;
@@ -42,24 +37,24 @@ int cmd_status(int argc, const char **argv)
 		status = cli_fail(ret);
 		goto out;
 	}
-	st = ws_state(ws);
 	if (cli_opts.json) {
-		cli_print_json(st);
+		struct json_object *j = ws_state_json(ws);
+
+		cli_print_json(j);
+		json_object_put(j);
 		status = cli_finish(0);
 		goto out;
 	}
+	st = ws_info(ws);
 	printf("workspace: %s\n", ws_root(ws));
-	printf("package:   %s\n", get_str(st, "srpm", "nevr"));
-	printf("qemu:      %s\n", get_str(st, "qemu_version", NULL));
+	printf("package:   %s\n", or_unknown(st->srpm.nevr));
+	printf("qemu:      %s\n", or_unknown(st->qemu_version));
 	printf("spec:      %s\n", ws_spec_path(ws) ? ws_spec_path(ws) : "?");
-	printf("baseline:  %.12s\n", get_str(st, "baseline", NULL));
-	if (json_object_object_get_ex(st, "commands", &cmds) &&
-	    json_object_array_length(cmds) > 0) {
-		size_t i;
-
+	printf("baseline:  %.12s\n", or_unknown(st->baseline));
+	if (st->ncommands) {
 		printf("commands added:\n");
-		for (i = 0; i < json_object_array_length(cmds); i++)
-			printf("  %s\n", get_str(json_object_array_get_idx(cmds, i), "name", NULL));
+		for (i = 0; i < st->ncommands; i++)
+			printf("  %s\n", st->commands[i].name);
 	} else {
 		printf("commands added: none\n");
 	}

@@ -8,22 +8,22 @@
 #include "util/banned.h"
 
 const struct cli_command cli_commands[] = {
-	{ "init", cmd_init, 0, "prepare a workspace from a src.rpm" },
-	{ "status", cmd_status, NEED_WORKSPACE, "show the workspace's package, version and commands" },
-	{ "add-command", cmd_add_command, NEED_WORKSPACE, "declare a guest-agent command and add its handler" },
-	{ "remove-command", cmd_remove_command, NEED_WORKSPACE, "take back a command that add-command added" },
-	{ "commands", cmd_commands, NEED_WORKSPACE, "list the schema's commands with their C prototypes" },
-	{ "build", cmd_build, NEED_WORKSPACE, "build the src.rpm, the binary rpms and the agent" },
-	{ "agent", cmd_agent, NEED_WORKSPACE, "rebuild qemu-ga from the work tree, incrementally" },
-	{ "forge", cmd_forge, 0, "init, add commands, build and smoke-test in one step" },
-	{ "smoke", cmd_smoke, 0, "start an agent and call its new commands" },
-	{ "exec", cmd_exec, 0, "run one command on an agent socket" },
-	{ "patch", cmd_patch, NEED_WORKSPACE, "export the commits as patches and sync the spec" },
-	{ "spec", cmd_spec, 0, "edit a spec file: add-patch, renumber, bump, check" },
-	{ "publish", cmd_publish, 0, "copy built rpms into a yum repository, signed, with metadata" },
-	{ "help", cmd_help, 0, "list the commands" },
-	{ "version", cmd_version, 0, "print the version of qga-forge" },
-	{ NULL, NULL, 0, NULL }
+	{ "init", cmd_init, "prepare a workspace from a src.rpm" },
+	{ "status", cmd_status, "show the workspace's package, version and commands" },
+	{ "add-command", cmd_add_command, "declare a guest-agent command and add its handler" },
+	{ "remove-command", cmd_remove_command, "take back a command that add-command added" },
+	{ "commands", cmd_commands, "list the schema's commands with their C prototypes" },
+	{ "build", cmd_build, "build the src.rpm, the binary rpms and the agent" },
+	{ "agent", cmd_agent, "rebuild qemu-ga from the work tree, incrementally" },
+	{ "forge", cmd_forge, "init, add commands, build and smoke-test in one step" },
+	{ "smoke", cmd_smoke, "start an agent and call its new commands" },
+	{ "exec", cmd_exec, "run one command on an agent socket" },
+	{ "patch", cmd_patch, "export the commits as patches and sync the spec" },
+	{ "spec", cmd_spec, "edit a spec file: add-patch, renumber, bump, check" },
+	{ "publish", cmd_publish, "copy built rpms into a yum repository, signed, with metadata" },
+	{ "help", cmd_help, "list the commands" },
+	{ "version", cmd_version, "print the version of qga-forge" },
+	{ NULL, NULL, NULL }
 };
 
 static void print_table(FILE *f)

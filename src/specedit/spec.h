@@ -56,6 +56,24 @@ char *spec_sourcedir(const char *spec_path);
  */
 int spec_find_code(const char *path, const struct buf *text);
 
+/*
+ * Refusing specs that run code while rpm parses them (%(...), Lua,
+ * %include): parsing a spec from an untrusted src.rpm runs that code.
+ * The policy is on with `--no-spec-code` (init, spec check) or when the
+ * environment has QGA_FORGE_REFUSE_SPEC_CODE set to anything but "" or "0";
+ * every operation that hands a spec to rpm (init, forge, spec, patch, build,
+ * agent) checks it first, before librpm reads a line of it.
+ *
+ * spec_policy_from_env(): true when the environment asks for the policy.
+ * spec_policy_check(): with `option` or the environment asking for it, read
+ * the spec at `path` and fail (ERR_INPUT, "LABEL:LINE:COL: '%(' runs a shell
+ * command while rpm reads the spec; refused (...)") when it holds such code.
+ * `label` names the spec in the message (NULL: path). 0 otherwise, and
+ * always 0 when the policy is off.
+ */
+bool spec_policy_from_env(void);
+int spec_policy_check(const char *path, const char *label, bool option);
+
 /* ---- layout: what the model sees (read only) ---- */
 
 enum spec_prep_style {

@@ -9,5 +9,6 @@
 #include "fs.h"
 #include "hash.h"
 #include "run.h"
+#include "strvec.h"
 
 #endif

@@ -11,7 +11,7 @@
 
 #include <json-c/json.h>
 
-#include "ws.h"
+#include "internal.h"
 #include "patchgen/patchgen.h"
 #include "util/util.h"
 #include "util/banned.h"
@@ -24,7 +24,9 @@
 struct ws {
 	char *root, *src, *topdir, *meta, *spec;
 	int lock_fd;
-	struct json_object *state;
+	struct json_object *state;   /* as read: written back with unknown keys kept */
+	struct ws_state info;        /* the typed state, parsed once */
+	bool info_changed;           /* ws_edit() was called: store before writing */
 };
 
 struct txn_item {
@@ -77,6 +79,39 @@ const char *ws_qemu_version(const struct ws *ws)
 struct json_object *ws_state(struct ws *ws)
 {
 	return ws->state;
+}
+
+const struct ws_state *ws_info(const struct ws *ws)
+{
+	return &ws->info;
+}
+
+struct ws_state *ws_edit(struct ws *ws)
+{
+	ws->info_changed = true;
+	return &ws->info;
+}
+
+static void store_info(struct ws *ws)
+{
+	if (ws->info_changed)
+		ws_state_store(ws->state, &ws->info);
+	ws->info_changed = false;
+}
+
+struct json_object *ws_state_json(struct ws *ws)
+{
+	store_info(ws);
+	return json_object_get(ws->state);
+}
+
+void ws_relocate(struct ws *ws, const char *root)
+{
+	free(ws->root);
+	free(ws->src);
+	free(ws->topdir);
+	free(ws->meta);
+	set_paths(ws, root);
 }
 
 char *ws_path(const struct ws *ws, const char *rel)
@@ -153,7 +188,9 @@ static int load_state(struct ws *ws)
 				json_tokener_error_desc(json_tokener_get_error(tok)));
 		json_object_put(ws->state);
 		ws->state = NULL;
+		goto cleanup;
 	}
+	ret = ws_state_parse(&ws->info, ws->state, ws->root);
 cleanup:
 	if (tok)
 		json_tokener_free(tok);
@@ -164,7 +201,10 @@ cleanup:
 
 static char *state_text(struct ws *ws, size_t *len)
 {
-	const char *s = json_object_to_json_string_ext(ws->state, JSON_C_TO_STRING_PRETTY |
+	const char *s;
+
+	store_info(ws);
+	s = json_object_to_json_string_ext(ws->state, JSON_C_TO_STRING_PRETTY |
 						       JSON_C_TO_STRING_SPACED |
 						       JSON_C_TO_STRING_NOSLASHESCAPE);
 	char *out = xasprintf("%s\n", s);
@@ -201,6 +241,7 @@ void ws_free(struct ws *ws)
 	if (ws->lock_fd >= 0)
 		close(ws->lock_fd);
 	json_object_put(ws->state);
+	ws_state_release(&ws->info);
 	free(ws->root);
 	free(ws->src);
 	free(ws->topdir);
@@ -221,7 +262,8 @@ int ws_create(struct ws **out, const char *dir)
 		goto fail;
 	ws->state = json_object_new_object();
 	json_object_object_add(ws->state, "format", json_object_new_int(1));
-	if ((ret = ws_save_state(ws)) < 0)
+	if ((ret = ws_state_parse(&ws->info, ws->state, ws->root)) < 0 ||
+	    (ret = ws_save_state(ws)) < 0)
 		goto fail;
 	free(logs);
 	*out = ws;

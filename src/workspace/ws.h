@@ -2,6 +2,10 @@
 #define QGA_FORGE_WS_H
 
 /*
+ * The lower half of the workspace module: the handle, the typed state, the
+ * lock and crash-safe transactions. The operations built on them (init,
+ * add-command, build, forge, ...) are in workspace.h, which includes this.
+ *
  * A qga-forge workspace:
  *
  *   WS/.qga-forge/state.json   what the workspace is (json-c object, below)
@@ -13,10 +17,12 @@
  *                              branch `upstream` = baseline, `forge` = ours
  *
  * state.json keys: "format" (1), "srpm" {path, sha256, name, epoch,
- * version, release, arch, nevr}, "spec" (path relative to WS),
- * "qemu_version", "baseline" (commit id), "defines" [..], "distribution_patches"
- * (count), "commands" [ {name, commit, ...} ], "patches" [ .. ].
- * Modules may add keys of their own; unknown keys are kept.
+ * version, release, nevr}, "spec" (path relative to WS), "qemu_version",
+ * "baseline" (commit id), "defines" [..], "distribution_patches" (count),
+ * "commands" [ {name, commit, prototype, example, files, origin, fragment,
+ * handler_name, handler, after} ], "patches" [ {name, number, commit,
+ * subject, sha256} ], "spec_sync" {bumped, header, changelog}, "agent",
+ * "qga_forge_version": struct ws_state below. Unknown keys are kept.
  *
  * Locking: ws_open() takes an exclusive flock on WS/.qga-forge/lock, waiting
  * up to QGA_FORGE_LOCK_TIMEOUT seconds (default 30) for another qga-forge
@@ -61,10 +67,96 @@ const char *ws_spec_path(const struct ws *ws);
 /* state "qemu_version", or NULL. */
 const char *ws_qemu_version(const struct ws *ws);
 
-/* The state object (borrowed; modify it in place, then save or commit). */
+/*
+ * The typed state: state.json parsed once by ws_open(). Read it with
+ * ws_info(); change it through ws_edit() (which marks it changed), and the
+ * next ws_txn_commit() or ws_save_state() writes it. Keys it does not know
+ * (at the top, in "srpm" and in each command and patch entry) are kept as
+ * they were. Strings are owned by the state; replace them with the
+ * ws_state_* helpers or free()/xstrdup() by hand.
+ */
+struct ws_srpm {
+	char *path, *sha256, *name, *epoch, *version, *release, *nevr;  /* epoch may be NULL */
+};
+
+/* A command add-command added, with the inputs it was made from. */
+struct ws_command {
+	char *name;
+	char *commit;                 /* the commit that added it */
+	char *prototype;              /* its C prototype */
+	struct json_object *example;  /* the doc's example request, or NULL */
+	char **files;                 /* paths in WS/src the commit changed (NULL-terminated) */
+	size_t nfiles;
+	/* the recorded inputs, to make the commit again on another parent */
+	char *origin;                 /* "foo.qapi" or "--name NAME" */
+	char *fragment;               /* the QAPI text */
+	size_t fragment_len;
+	char *handler_name;           /* base name of the handler file, or NULL (stubs) */
+	char *handler;                /* its text */
+	size_t handler_len;
+	char *after;                  /* --after NAME, or NULL */
+	struct json_object *raw;      /* the entry as read (unknown keys), or NULL */
+};
+
+/* A patch of the series that `patch` exported into SOURCES. */
+struct ws_patch {
+	char *name;
+	int number;
+	char *commit, *subject, *sha256;
+	struct json_object *raw;
+};
+
+struct ws_state {
+	int format;
+	bool has_srpm;
+	struct ws_srpm srpm;
+	char *spec;                   /* relative to WS */
+	char *qemu_version;
+	char *baseline;               /* commit id */
+	char **defines;               /* "MACRO VALUE", NULL-terminated (never NULL once parsed) */
+	size_t ndefines;
+	int distribution_patches;
+	struct ws_command *commands;
+	size_t ncommands;
+	bool has_patches;             /* "patches" present (an empty list counts) */
+	struct ws_patch *patches;
+	size_t npatches;
+	bool has_spec_sync;           /* "spec_sync": what `patch` did to Release and %changelog */
+	bool sync_bumped;
+	char *sync_header;
+	char *sync_changelog;
+	char *agent;                  /* the last agent built, or NULL */
+	char *qga_forge_version;      /* of the init that made the workspace */
+};
+
+const struct ws_state *ws_info(const struct ws *ws);
+struct ws_state *ws_edit(struct ws *ws);
+
+/* The command named `name`, or NULL. */
+const struct ws_command *ws_find_command(const struct ws_state *st, const char *name);
+
+/* Deep copies and releases of entries (for results that outlive the handle). */
+void ws_command_copy(struct ws_command *dst, const struct ws_command *src);
+void ws_command_release(struct ws_command *c);
+void ws_commands_free(struct ws_command *v, size_t n);
+
+/* An entry as state.json has it (a new reference). */
+struct json_object *ws_command_json(const struct ws_command *c);
+struct json_object *ws_patch_json(const struct ws_patch *p);
+void ws_patch_copy(struct ws_patch *dst, const struct ws_patch *src);
+void ws_patches_free(struct ws_patch *v, size_t n);
+
+/* state as JSON exactly as it would be written (a new reference). */
+struct json_object *ws_state_json(struct ws *ws);
+
+/*
+ * The raw state object (borrowed), for keys the typed state does not know.
+ * Changing a key the typed state knows through it is seen by ws_spec_path()
+ * and ws_qemu_version(), not by ws_info(); do not mix both in one change.
+ */
 struct json_object *ws_state(struct ws *ws);
 
-/* Write state.json alone, atomically. */
+/* Write state.json alone, atomically (the typed state included when changed). */
 int ws_save_state(struct ws *ws);
 
 /* Join a relative path onto WS. Caller frees. */

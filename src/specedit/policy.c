@@ -1,8 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spec_policy.h"
-#include "specedit/spec.h"
+#include "spec.h"
 #include "util/util.h"
 #include "util/banned.h"
 

@@ -11,19 +11,18 @@
 #include <json-c/json.h>
 #include <rpm/rpmbuild.h>
 
-#include "build.h"
-#include "cli.h"
-#include "patch_sync.h"
+#include "internal.h"
 #include "rpm/srpm.h"
-#include "workspace/ws.h"
 #include "util/banned.h"
+
+#define OP "build"
 
 /* Live progress: the rpm stage the log has reached, and the time so far. */
 struct progress {
+	const struct ws_progress *to;
 	const char *log;
 	const char *step;
 	double start;
-	bool tty, quiet;
 	char phase[64];
 	off_t scanned;
 };
@@ -37,7 +36,7 @@ static void progress_tick(void *arg)
 	char phase[64] = "";
 	double t = clock_now() - p->start;
 
-	if (p->quiet)
+	if (!p->to || !p->to->fn)
 		return;
 	fd = open(p->log, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
@@ -63,23 +62,12 @@ static void progress_tick(void *arg)
 	buf_release(&b);
 	if (phase[0] && strcmp(phase, p->phase)) {
 		snprintf(p->phase, sizeof(p->phase), "%s", phase);
-		if (!p->tty)
-			fprintf(stderr, "qga-forge: %s: %s (%.0f s)\n", p->step, p->phase, t);
+		ws_emit(p->to, WS_EVENT_PHASE, OP, p->step, p->phase, t);
 	}
-	if (p->tty) {
-		fprintf(stderr, "\r\033[K[%s] %s %d:%02d", p->step, p->phase[0] ? p->phase : "starting",
-			(int)t / 60, (int)t % 60);
-		fflush(stderr);
-	}
+	ws_emit(p->to, WS_EVENT_TICK, OP, p->step, p->phase[0] ? p->phase : NULL, t);
 }
 
-static void progress_end(struct progress *p)
-{
-	if (p->tty && !p->quiet)
-		fprintf(stderr, "\r\033[K");
-}
-
-void build_add_timing(struct json_object *timings, const char *step, double seconds)
+void ws_add_timing(struct json_object *timings, const char *step, double seconds)
 {
 	char text[32];
 
@@ -88,8 +76,8 @@ void build_add_timing(struct json_object *timings, const char *step, double seco
 }
 
 /* Defines: reproducibility first, then the workspace's, then this build's. */
-static char **collect_defines(struct ws *ws, const struct build_opts *o, const char *extra1,
-			      const char *extra2)
+static void collect_defines(struct strvec *out, struct ws *ws, const struct ws_build_opts *o,
+			    const char *extra)
 {
 	static const char *const repro[] = {
 		"use_source_date_epoch_as_buildtime 1",
@@ -101,44 +89,17 @@ static char **collect_defines(struct ws *ws, const struct build_opts *o, const c
 		"_binary_payload w9.gzdio",
 		NULL
 	};
-	struct json_object *defs;
-	size_t n = 0, i, cap = 32;
-	char **out = xcalloc(cap, sizeof(*out));
 
-#define PUSH(s) do { if (n + 2 >= cap) { cap *= 2; out = xrealloc(out, cap * sizeof(*out)); } \
-		     out[n++] = xstrdup(s); } while (0)
-	for (i = 0; repro[i]; i++)
-		PUSH(repro[i]);
-	if (json_object_object_get_ex(ws_state(ws), "defines", &defs))
-		for (i = 0; i < json_object_array_length(defs); i++)
-			PUSH(json_object_get_string(json_object_array_get_idx(defs, i)));
+	strvec_clear(out);
+	strvec_pushv(out, repro);
+	strvec_pushv(out, (const char *const *)ws_info(ws)->defines);
 	if (o->jobs > 0) {
-		char *j = xasprintf("_smp_mflags -j%d", o->jobs);
-
-		PUSH(j);
-		free(j);
-		j = xasprintf("_smp_build_ncpus %d", o->jobs);
-		PUSH(j);
-		free(j);
+		strvec_pushf(out, "_smp_mflags -j%d", o->jobs);
+		strvec_pushf(out, "_smp_build_ncpus %d", o->jobs);
 	}
-	for (i = 0; o->defines && o->defines[i]; i++)
-		PUSH(o->defines[i]);
-	if (extra1)
-		PUSH(extra1);
-	if (extra2)
-		PUSH(extra2);
-#undef PUSH
-	out[n] = NULL;
-	return out;
-}
-
-static void free_strv(char **v)
-{
-	size_t i;
-
-	for (i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
+	strvec_pushv(out, o->defines);
+	if (extra)
+		strvec_push(out, extra);
 }
 
 /* The only file of `dir` ending in `suffix` (recursively), newest first. */
@@ -180,29 +141,27 @@ static struct json_object *artifact(const char *path, const char *outdir)
 	return a;
 }
 
-static int run_stage(struct srpm_build *b, const char *step, bool quiet)
+static int run_stage(struct srpm_build *b, const char *step, const struct ws_progress *to)
 {
 	struct progress p;
 	int ret;
 
 	memset(&p, 0, sizeof(p));
+	p.to = to;
 	p.log = b->log_path;
 	p.step = step;
 	p.start = clock_now();
-	p.tty = isatty(2);
-	p.quiet = quiet;
 	{
 		struct stat st;
 
 		if (stat(b->log_path, &st) == 0)
 			p.scanned = st.st_size;
 	}
-	if (!quiet && !p.tty)
-		fprintf(stderr, "qga-forge: %s\n", step);
+	ws_emit(to, WS_EVENT_STAGE, OP, step, NULL, 0);
 	b->tick = progress_tick;
 	b->tick_arg = &p;
 	ret = srpm_build(b);
-	progress_end(&p);
+	ws_emit(to, WS_EVENT_STAGE_END, OP, step, NULL, clock_now() - p.start);
 	if (ret < 0)
 		error_prefix(ret, "step '%s' failed", step);
 	return ret;
@@ -277,7 +236,7 @@ static int find_agent(char **rpm_out, char **path_out, struct json_object *rpms)
 	return error_set(ERR_NOTFOUND, "no binary rpm of this build contains qemu-ga");
 }
 
-int build_write_manifest(const char *outdir, struct json_object *m)
+int ws_write_manifest(const char *outdir, struct json_object *m)
 {
 	char *path = fs_path_join(outdir, "manifest.json");
 	char *text = xasprintf("%s\n", json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY |
@@ -290,20 +249,164 @@ int build_write_manifest(const char *outdir, struct json_object *m)
 	return ret;
 }
 
-int build_run(struct ws *ws, const struct build_opts *o, struct json_object *extra_timings,
-	      struct json_object **manifest_out)
+/* inputs.command_files of a workspace build: the inputs add-command recorded. */
+static struct json_object *command_files(const struct ws_state *st)
 {
+	struct json_object *files = json_object_new_array();
+	struct strvec seen = STRVEC_INIT;
+	size_t i, k;
+
+	for (i = 0; i < st->ncommands; i++) {
+		const struct ws_command *c = &st->commands[i];
+		struct {
+			const char *name, *role, *text;
+			size_t len;
+		} in[2] = { { c->origin, "schema", c->fragment, c->fragment_len },
+			    { c->handler_name, "handlers", c->handler, c->handler_len } };
+
+		for (k = 0; k < 2; k++) {
+			struct json_object *e;
+			char hex[65], *key;
+			size_t j;
+
+			if (!in[k].name || !in[k].text)
+				continue;
+			hash_sha256_hex(hex, in[k].text, in[k].len);
+			key = xasprintf("%s %s", in[k].name, hex);
+			for (j = 0; j < seen.n && strcmp(seen.v[j], key); j++)
+				;
+			if (j < seen.n) {
+				free(key);
+				continue;
+			}
+			strvec_push(&seen, key);
+			free(key);
+			e = json_object_new_object();
+			json_object_object_add(e, "path", json_object_new_string(in[k].name));
+			json_object_object_add(e, "role", json_object_new_string(in[k].role));
+			json_object_object_add(e, "sha256", json_object_new_string(hex));
+			json_object_array_add(files, e);
+		}
+	}
+	strvec_clear(&seen);
+	return files;
+}
+
+/* The manifest: what went in, what came out, and how long it took. */
+static struct json_object *manifest(struct ws *ws, const struct ws_build_opts *o, const char *out,
+				    const char *srpm, struct json_object *found, const char *agent,
+				    const char *log)
+{
+	const struct ws_state *st = ws_info(ws);
+	struct json_object *m = json_object_new_object(), *inputs = json_object_new_object();
+	struct json_object *cmds = json_object_new_array(), *full = ws_state_json(ws), *v, *arts;
+	size_t i;
+
+	json_object_object_add(m, "qga_forge_version", json_object_new_string(QGA_FORGE_VERSION));
+	if (!o->srpm_only) {
+		char *how = o->container ? xasprintf("container %s", o->container) :
+			    o->mock_config ? xasprintf("mock %s", o->mock_config) : xstrdup("host");
+
+		json_object_object_add(m, "rebuild", json_object_new_string(how));
+		free(how);
+	}
+	if (json_object_object_get_ex(full, "srpm", &v))
+		json_object_object_add(inputs, "srpm", json_object_get(v));
+	for (i = 0; i < st->ncommands; i++) {
+		const struct ws_command *c = &st->commands[i];
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "name", json_object_new_string(c->name));
+		if (c->prototype)
+			json_object_object_add(e, "prototype", json_object_new_string(c->prototype));
+		if (c->commit)
+			json_object_object_add(e, "commit", json_object_new_string(c->commit));
+		json_object_array_add(cmds, e);
+	}
+	json_object_object_add(inputs, "command_files", command_files(st));
+	json_object_object_add(m, "inputs", inputs);
+	if (st->qemu_version)
+		json_object_object_add(m, "qemu_version", json_object_new_string(st->qemu_version));
+	json_object_object_add(m, "commands", cmds);
+	if (st->has_patches) {
+		struct json_object *pl = json_object_new_array();
+
+		for (i = 0; i < st->npatches; i++)
+			json_object_array_add(pl, ws_patch_json(&st->patches[i]));
+		json_object_object_add(m, "patches", pl);
+	}
+	arts = json_object_new_array();
+	json_object_array_add(arts, artifact(srpm, out));
+	if (!o->srpm_only) {
+		for (i = 0; i < json_object_array_length(found); i++)
+			json_object_array_add(arts, artifact(json_object_get_string(
+				json_object_array_get_idx(found, i)), out));
+		json_object_array_add(arts, artifact(agent, out));
+	}
+	json_object_object_add(m, "artifacts", arts);
+	json_object_object_add(m, "srpm", json_object_new_string(srpm));
+	if (agent)
+		json_object_object_add(m, "agent", json_object_new_string(agent));
+	json_object_object_add(m, "outdir", json_object_new_string(out));
+	json_object_object_add(m, "log", json_object_new_string(log));
+	json_object_put(full);
+	return m;
+}
+
+/* Rebuild the src.rpm on this host, in a fixed private topdir. */
+static int rebuild_on_host(char **rdir, int *lockfd, struct ws *ws, const struct ws_build_opts *o,
+			   const char *srpm, const char *rpmsdir, const char *log)
+{
+	struct srpm_info info;
+	struct strvec defines = STRVEC_INIT;
+	struct srpm_build b;
+	char *rspec = NULL, *d = NULL;
+	int ret;
+
+	if ((ret = srpm_read_info(&info, srpm)) < 0)
+		return ret;
+	ret = rebuild_dir(rdir, lockfd, info.nvr);
+	srpm_info_release(&info);
+	if (ret < 0 || (ret = srpm_install(&rspec, srpm, *rdir)) < 0) {
+		error_prefix(ret, "step 'rebuild' failed");
+		goto out;
+	}
+	d = xasprintf("_rpmdir %s", rpmsdir);
+	collect_defines(&defines, ws, o, d);
+	memset(&b, 0, sizeof(b));
+	b.spec = rspec;
+	b.topdir = *rdir;
+	b.defines = strvec_list(&defines);
+	b.log_path = log;
+	b.amount = RPMBUILD_PREP | RPMBUILD_BUILD | RPMBUILD_INSTALL | RPMBUILD_CHECK |
+		   RPMBUILD_FILECHECK | RPMBUILD_PACKAGEBINARY | RPMBUILD_CLEAN;
+	b.nodeps = o->nodeps;
+	ret = run_stage(&b, "rebuild", &o->progress);
+out:
+	strvec_clear(&defines);
+	free(rspec);
+	free(d);
+	return ret;
+}
+
+int ws_build_run(struct ws *ws, const struct ws_build_opts *o, struct json_object *extra_timings,
+		 struct json_object **manifest_out, const char **step_out)
+{
+	const char *step = "build";
 	char *out = NULL, *srpms = NULL, *rpmsdir = NULL, *log = NULL, *agentdir = NULL;
-	char *agent = NULL, *rdir = NULL, *rspec = NULL, *d1 = NULL, *d2 = NULL;
+	char *agent = NULL, *rdir = NULL, *d1 = NULL;
 	char *agent_rpm = NULL, *agent_in_rpm = NULL;
-	char **defines = NULL;
-	struct json_object *m = json_object_new_object(), *timings = json_object_new_object();
-	struct json_object *found = json_object_new_array(), *patch_report = NULL, *arts;
+	struct strvec defines = STRVEC_INIT;
+	struct json_object *m = NULL, *timings = json_object_new_object();
+	struct json_object *found = json_object_new_array();
+	struct ws_patch_result patched = { 0 };
 	struct srpm_build b;
 	int ret, lockfd = -1;
 	double t0, tall = clock_now();
 	char *srpm = NULL;
 
+	if (manifest_out)
+		*manifest_out = NULL;
 	out = o->outdir ? fs_abspath(o->outdir) : ws_path(ws, "out");
 	srpms = fs_path_join(out, "SRPMS");
 	rpmsdir = fs_path_join(out, "RPMS");
@@ -317,25 +420,28 @@ int build_run(struct ws *ws, const struct build_opts *o, struct json_object *ext
 	unlink(log);
 
 	t0 = clock_now();
-	if (!o->quiet && !isatty(2))
-		fprintf(stderr, "qga-forge: patch\n");
-	if ((ret = patch_sync(ws, &patch_report)) < 0) {
+	step = "patch";
+	ws_emit(&o->progress, WS_EVENT_STAGE, OP, "patch", NULL, 0);
+	ret = ws_op_patch(ws, &patched);
+	ws_emit(&o->progress, WS_EVENT_STAGE_END, OP, "patch", NULL, clock_now() - t0);
+	if (ret < 0) {
 		error_prefix(ret, "step 'patch' failed");
 		goto cleanup;
 	}
-	build_add_timing(timings, "patch", clock_now() - t0);
+	ws_add_timing(timings, "patch", clock_now() - t0);
 
 	t0 = clock_now();
+	step = "srpm";
 	d1 = xasprintf("_srcrpmdir %s", srpms);
-	defines = collect_defines(ws, o, d1, NULL);
+	collect_defines(&defines, ws, o, d1);
 	memset(&b, 0, sizeof(b));
 	b.spec = ws_spec_path(ws);
 	b.topdir = ws_topdir(ws);
-	b.defines = (const char *const *)defines;
+	b.defines = strvec_list(&defines);
 	b.log_path = log;
 	b.amount = RPMBUILD_PACKAGESOURCE;
 	b.nodeps = true;
-	if ((ret = run_stage(&b, "srpm", o->quiet)) < 0)
+	if ((ret = run_stage(&b, "srpm", &o->progress)) < 0)
 		goto cleanup;
 	find_files(found, srpms, ".src.rpm");
 	if (json_object_array_length(found) != 1) {
@@ -344,45 +450,23 @@ int build_run(struct ws *ws, const struct build_opts *o, struct json_object *ext
 		goto cleanup;
 	}
 	srpm = xstrdup(json_object_get_string(json_object_array_get_idx(found, 0)));
-	build_add_timing(timings, "srpm", clock_now() - t0);
+	ws_add_timing(timings, "srpm", clock_now() - t0);
 
-	if (!o->srpm_only && (o->container || o->mock_config)) {
-		t0 = clock_now();
-		free_strv(defines);
-		defines = collect_defines(ws, o, NULL, NULL);
-		if ((ret = build_external(o, srpm, out, rpmsdir, log, (const char *const *)defines)) < 0)
-			goto cleanup;
-		build_add_timing(timings, "rebuild", clock_now() - t0);
-	}
-	if (!o->srpm_only && !o->container && !o->mock_config) {
-		struct srpm_info info;
-
-		t0 = clock_now();
-		if ((ret = srpm_read_info(&info, srpm)) < 0)
-			goto cleanup;
-		ret = rebuild_dir(&rdir, &lockfd, info.nvr);
-		srpm_info_release(&info);
-		if (ret < 0 || (ret = srpm_install(&rspec, srpm, rdir)) < 0) {
-			error_prefix(ret, "step 'rebuild' failed");
-			goto cleanup;
-		}
-		free_strv(defines);
-		d2 = xasprintf("_rpmdir %s", rpmsdir);
-		defines = collect_defines(ws, o, d2, NULL);
-		memset(&b, 0, sizeof(b));
-		b.spec = rspec;
-		b.topdir = rdir;
-		b.defines = (const char *const *)defines;
-		b.log_path = log;
-		b.amount = RPMBUILD_PREP | RPMBUILD_BUILD | RPMBUILD_INSTALL | RPMBUILD_CHECK |
-			   RPMBUILD_FILECHECK | RPMBUILD_PACKAGEBINARY | RPMBUILD_CLEAN;
-		b.nodeps = o->nodeps;
-		if ((ret = run_stage(&b, "rebuild", o->quiet)) < 0)
-			goto cleanup;
-		build_add_timing(timings, "rebuild", clock_now() - t0);
-	}
 	if (!o->srpm_only) {
 		t0 = clock_now();
+		step = "rebuild";
+		if (o->container || o->mock_config) {
+			collect_defines(&defines, ws, o, NULL);
+			ret = ws_build_external(o, srpm, out, rpmsdir, log, strvec_list(&defines));
+		} else {
+			ret = rebuild_on_host(&rdir, &lockfd, ws, o, srpm, rpmsdir, log);
+		}
+		if (ret < 0)
+			goto cleanup;
+		ws_add_timing(timings, "rebuild", clock_now() - t0);
+
+		t0 = clock_now();
+		step = "agent";
 		json_object_put(found);
 		found = json_object_new_array();
 		find_files(found, rpmsdir, ".rpm");
@@ -394,99 +478,43 @@ int build_run(struct ws *ws, const struct build_opts *o, struct json_object *ext
 			error_prefix(ret, "step 'agent' failed");
 			goto cleanup;
 		}
-		build_add_timing(timings, "agent", clock_now() - t0);
+		ws_add_timing(timings, "agent", clock_now() - t0);
 	}
 
-	/* The manifest: what went in, what came out, and how long it took. */
-	{
-		struct json_object *st = ws_state(ws), *v, *inputs = json_object_new_object();
-		struct json_object *cmds = json_object_new_array();
-		size_t i;
-
-		json_object_object_add(m, "qga_forge_version", json_object_new_string(QGA_FORGE_VERSION));
-		if (!o->srpm_only) {
-			char *how = o->container ? xasprintf("container %s", o->container) :
-				    o->mock_config ? xasprintf("mock %s", o->mock_config) : xstrdup("host");
-
-			json_object_object_add(m, "rebuild", json_object_new_string(how));
-			free(how);
-		}
-		if (json_object_object_get_ex(st, "srpm", &v))
-			json_object_object_add(inputs, "srpm", json_object_get(v));
-		if (json_object_object_get_ex(st, "commands", &v)) {
-			struct json_object *files = json_object_new_array();
-
-			for (i = 0; i < json_object_array_length(v); i++) {
-				struct json_object *c = json_object_array_get_idx(v, i), *x;
-				struct json_object *e = json_object_new_object();
-
-				if (json_object_object_get_ex(c, "name", &x))
-					json_object_object_add(e, "name", json_object_get(x));
-				if (json_object_object_get_ex(c, "prototype", &x))
-					json_object_object_add(e, "prototype", json_object_get(x));
-				if (json_object_object_get_ex(c, "commit", &x))
-					json_object_object_add(e, "commit", json_object_get(x));
-				json_object_array_add(cmds, e);
-				if (json_object_object_get_ex(c, "inputs", &x))
-					for (size_t k = 0; k < json_object_array_length(x); k++)
-						json_object_array_add(files,
-							json_object_get(json_object_array_get_idx(x, k)));
-			}
-			json_object_object_add(inputs, "command_files", files);
-		}
-		json_object_object_add(m, "inputs", inputs);
-		if (json_object_object_get_ex(st, "qemu_version", &v))
-			json_object_object_add(m, "qemu_version", json_object_get(v));
-		json_object_object_add(m, "commands", cmds);
-		if (json_object_object_get_ex(st, "patches", &v))
-			json_object_object_add(m, "patches", json_object_get(v));
-		arts = json_object_new_array();
-		json_object_array_add(arts, artifact(srpm, out));
-		if (!o->srpm_only) {
-			for (i = 0; i < json_object_array_length(found); i++)
-				json_object_array_add(arts, artifact(json_object_get_string(
-					json_object_array_get_idx(found, i)), out));
-			json_object_array_add(arts, artifact(agent, out));
-		}
-		json_object_object_add(m, "artifacts", arts);
-		json_object_object_add(m, "srpm", json_object_new_string(srpm));
-		if (agent)
-			json_object_object_add(m, "agent", json_object_new_string(agent));
-		json_object_object_add(m, "outdir", json_object_new_string(out));
-		json_object_object_add(m, "log", json_object_new_string(log));
-		if (extra_timings) {
-			json_object_object_foreach(extra_timings, k, tv)
-				json_object_object_add(timings, k, json_object_get(tv));
-		}
-		build_add_timing(timings, "build_total", clock_now() - tall);
-		json_object_object_add(m, "timings", json_object_get(timings));
+	step = "manifest";
+	m = manifest(ws, o, out, srpm, found, agent, log);
+	if (extra_timings) {
+		json_object_object_foreach(extra_timings, k, tv)
+			json_object_object_add(timings, k, json_object_get(tv));
 	}
-	if ((ret = build_write_manifest(out, m)) < 0)
+	ws_add_timing(timings, "build_total", clock_now() - tall);
+	json_object_object_add(m, "timings", json_object_get(timings));
+	if ((ret = ws_write_manifest(out, m)) < 0)
 		goto cleanup;
 	/* Remember the agent for `smoke -w`. */
 	if (agent) {
-		json_object_object_add(ws_state(ws), "agent", json_object_new_string(agent));
+		ws_state_set_str(&ws_edit(ws)->agent, agent);
 		if ((ret = ws_save_state(ws)) < 0)
 			goto cleanup;
 	}
 	if (manifest_out)
 		*manifest_out = json_object_get(m);
 cleanup:
+	if (step_out)
+		*step_out = ret ? step : NULL;
 	if (rdir && !ret)
 		fs_remove_tree(rdir);
 	if (lockfd >= 0)
 		close(lockfd);
-	json_object_put(patch_report);
+	ws_patch_result_release(&patched);
 	json_object_put(found);
 	json_object_put(timings);
 	json_object_put(m);
-	free_strv(defines);
+	strvec_clear(&defines);
 	free(srpm);
 	free(agent_rpm);
 	free(agent_in_rpm);
 	free(d1);
-	free(d2);
-	free(rspec);
 	free(rdir);
 	free(agent);
 	free(agentdir);
@@ -495,4 +523,9 @@ cleanup:
 	free(srpms);
 	free(out);
 	return ret;
+}
+
+int ws_op_build(struct ws *ws, const struct ws_build_opts *o, struct json_object **manifest_out)
+{
+	return ws_build_run(ws, o, NULL, manifest_out, NULL);
 }

@@ -12,8 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "build.h"
-#include "cli.h"
+#include "internal.h"
 #include "rpm/srpm.h"
 #include "util/banned.h"
 
@@ -101,9 +100,9 @@ static int pick_engine(const char **out)
 }
 
 /* Where a user finds the image's Containerfile: installed, or in the source tree. */
-static char *containerfile_dir(const char *name)
+static char *containerfile_dir(const char *datadir, const char *name)
 {
-	char *dir = xasprintf("%s/containers/%s", cli_datadir(), name);
+	char *dir = xasprintf("%s/containers/%s", datadir ? datadir : ".", name);
 	char *cf = fs_path_join(dir, "Containerfile");
 	bool there = fs_is_file(cf);
 
@@ -114,14 +113,14 @@ static char *containerfile_dir(const char *name)
 	return xasprintf("containers/%s (in qga-forge's source tree)", name);
 }
 
-static int check_image(const char *engine, const char *image, const char *name)
+static int check_image(const char *engine, const char *image, const char *name, const char *datadir)
 {
 	struct run_result r = RUN_RESULT_INIT;
 	const char *argv[] = { engine, "image", "inspect", image, NULL };
 	int ret = probe(&r, argv);
 
 	if (ret == 0 && r.status != 0) {
-		char *dir = containerfile_dir(name);
+		char *dir = containerfile_dir(datadir, name);
 
 		ret = error_set(ERR_NOTFOUND, "%s has no image '%s'; build it once with: "
 				"%s build -t %s %s", engine, image, engine, image, dir);
@@ -176,7 +175,7 @@ static size_t count_rpms(const char *dir)
 	return n;
 }
 
-static int rebuild_in_container(const struct build_opts *o, const char *srpm, const char *rpmsdir,
+static int rebuild_in_container(const struct ws_build_opts *o, const char *srpm, const char *rpmsdir,
 				const char *log, const char *const *defines)
 {
 	const char *engine = NULL, *image = container_image(o->container);
@@ -186,7 +185,7 @@ static int rebuild_in_container(const struct build_opts *o, const char *srpm, co
 	size_t n = 0, i, cap;
 	int ret;
 
-	if ((ret = pick_engine(&engine)) < 0 || (ret = check_image(engine, image, o->container)) < 0 ||
+	if ((ret = pick_engine(&engine)) < 0 || (ret = check_image(engine, image, o->container, o->datadir)) < 0 ||
 	    (ret = fs_mkdirs(rpmsdir, 0755)) < 0)
 		goto cleanup;
 	in = xasprintf("%s:/in:ro,z", srpmdir);
@@ -219,8 +218,7 @@ static int rebuild_in_container(const struct build_opts *o, const char *srpm, co
 	}
 	argv[n++] = inside;
 	argv[n] = NULL;
-	if (!o->quiet)
-		fprintf(stderr, "qga-forge: rebuild in %s image '%s'\n", engine, image);
+	ws_info_event(&o->progress, "build", "rebuild in %s image '%s'", engine, image);
 	what = xasprintf("the rebuild in %s image '%s'", engine, image);
 	if ((ret = run_logged(argv, log, what)) < 0)
 		goto cleanup;
@@ -301,7 +299,7 @@ cleanup:
 	return ret;
 }
 
-static int rebuild_with_mock(const struct build_opts *o, const char *srpm, const char *rpmsdir,
+static int rebuild_with_mock(const struct ws_build_opts *o, const char *srpm, const char *rpmsdir,
 			     const char *outdir, const char *log)
 {
 	const char **argv = NULL;
@@ -333,8 +331,7 @@ static int rebuild_with_mock(const struct build_opts *o, const char *srpm, const
 		argv[n++] = o->defines[i];
 	}
 	argv[n] = NULL;
-	if (!o->quiet)
-		fprintf(stderr, "qga-forge: rebuild with mock -r %s\n", o->mock_config);
+	ws_info_event(&o->progress, "build", "rebuild with mock -r %s", o->mock_config);
 	what = xasprintf("mock -r %s", o->mock_config);
 	if ((ret = run_logged(argv, log, what)) < 0 || (ret = sort_mock_results(rpmsdir, outdir)) < 0)
 		goto cleanup;
@@ -347,7 +344,7 @@ cleanup:
 	return ret;
 }
 
-int build_external(const struct build_opts *o, const char *srpm, const char *outdir,
+int ws_build_external(const struct ws_build_opts *o, const char *srpm, const char *outdir,
 		   const char *rpmsdir, const char *log, const char *const *defines)
 {
 	int ret;

@@ -1,0 +1,231 @@
+/*
+ * smoke: which calls to make (each added command with its doc example,
+ * the --call requests) and with which agent, then the run itself
+ * (agent/qga.h's smoke runner).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "internal.h"
+#include "agent/qga.h"
+#include "util/banned.h"
+
+/*
+ * The calls of one run. Strings are owned here (the workspace is closed
+ * before the agent starts, so that other commands are not kept waiting).
+ */
+struct call_list {
+	struct qga_smoke_call *v;
+	char **owned;
+	size_t n, nowned;
+};
+
+static const char *keep(struct call_list *l, char *s)
+{
+	if (!s)
+		return NULL;
+	l->owned = xrealloc(l->owned, (l->nowned + 1) * sizeof(*l->owned));
+	l->owned[l->nowned++] = s;
+	return s;
+}
+
+static void add_call(struct call_list *l, const char *name, const char *args, const char *source)
+{
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n].name = name;
+	l->v[l->n].args_json = args;
+	l->v[l->n].source = source;
+	l->n++;
+}
+
+static void call_list_release(struct call_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->nowned; i++)
+		free(l->owned[i]);
+	free(l->owned);
+	free(l->v);
+}
+
+struct given_call {
+	char *name;
+	char *args;   /* JSON text or NULL */
+	bool used;
+};
+
+static void given_release(struct given_call *g, size_t n)
+{
+	size_t i;
+
+	for (i = 0; g && i < n; i++) {
+		free(g[i].name);
+		free(g[i].args);
+	}
+	free(g);
+}
+
+static int parse_given(struct given_call **out, size_t *nout, const char *const *specs)
+{
+	struct given_call *g = NULL;
+	size_t n = 0;
+	int ret = 0;
+
+	for (; specs && *specs; specs++) {
+		struct json_object *args = NULL;
+		char *name = NULL;
+
+		ret = qga_parse_call(&name, &args, *specs);
+		if (ret < 0) {
+			error_prefix(ret, "--call");
+			break;
+		}
+		g = xrealloc(g, (n + 1) * sizeof(*g));
+		g[n].name = name;
+		g[n].args = args ? xstrdup(json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN |
+									   JSON_C_TO_STRING_NOSLASHESCAPE))
+				 : NULL;
+		g[n].used = false;
+		json_object_put(args);
+		n++;
+	}
+	*out = g;
+	*nout = n;
+	return ret;
+}
+
+/* Each workspace command: its doc Example, its --call requests, or a bare call. */
+static int workspace_calls(struct call_list *l, char **agent_out, struct ws *ws,
+			   struct given_call *given, size_t ngiven, const struct ws_progress *pr)
+{
+	const struct ws_state *st = ws_info(ws);
+	size_t i, j, n = st->ncommands;
+	int ret = 0;
+
+	*agent_out = NULL;
+	if (st->agent && *st->agent)
+		*agent_out = st->agent[0] == '/' ? xstrdup(st->agent) : ws_path(ws, st->agent);
+	for (i = 0; i < n; i++) {
+		const struct ws_command *c = &st->commands[i];
+		const char *name;
+		bool any = false;
+
+		name = keep(l, xstrdup(c->name));
+		if (c->example) {
+			char *args = NULL;
+
+			ret = qga_request_args(&args, name, c->example);
+			if (ret < 0)
+				goto out;
+			add_call(l, name, keep(l, args), "example");
+			any = true;
+		}
+		for (j = 0; j < ngiven; j++) {
+			if (strcmp(given[j].name, name))
+				continue;
+			add_call(l, name, given[j].args, "--call");
+			given[j].used = true;
+			any = true;
+		}
+		if (!any)
+			add_call(l, name, NULL, "no arguments");
+	}
+	if (!n)
+		ws_warn_event(pr, "smoke", "the workspace has no added commands; checking the agent only");
+out:
+	if (ret < 0)
+		error_prefix(ret, "smoke");
+	return ret;
+}
+
+struct ws_smoke_plan {
+	struct call_list calls;
+	struct given_call *given;
+	size_t ngiven;
+	char *agent;
+	int timeout_ms;
+};
+
+int ws_smoke_check_calls(const char *const *calls)
+{
+	struct given_call *g = NULL;
+	size_t n = 0;
+	int ret = parse_given(&g, &n, calls);
+
+	given_release(g, n);
+	return ret < 0 ? ERR_USAGE : 0;
+}
+
+void ws_smoke_plan_free(struct ws_smoke_plan *p)
+{
+	if (!p)
+		return;
+	call_list_release(&p->calls);
+	given_release(p->given, p->ngiven);
+	free(p->agent);
+	free(p);
+}
+
+int ws_smoke_prepare(struct ws_smoke_plan **out, struct ws *ws, const struct ws_smoke_opts *o)
+{
+	struct ws_smoke_plan *p = xcalloc(1, sizeof(*p));
+	char *ws_agent = NULL;
+	size_t i;
+	int ret;
+
+	*out = NULL;
+	if ((ret = parse_given(&p->given, &p->ngiven, o->calls)) < 0) {
+		ret = ERR_USAGE;
+		goto fail;
+	}
+	if (ws) {
+		if ((ret = workspace_calls(&p->calls, &ws_agent, ws, p->given, p->ngiven, &o->progress)) < 0)
+			goto fail;
+		if (!o->agent && !ws_agent) {
+			ret = error_set(ERR_NOTFOUND, "the workspace has no built agent; run 'qga-forge "
+					"build' first, or give --agent PATH");
+			goto fail;
+		}
+	} else if (!o->agent) {
+		ret = error_set(ERR_USAGE, "smoke needs a workspace or an agent");
+		goto fail;
+	}
+	for (i = 0; i < p->ngiven; i++)
+		if (!p->given[i].used)
+			add_call(&p->calls, p->given[i].name, p->given[i].args, "--call");
+	p->agent = o->agent ? xstrdup(o->agent) : ws_agent;
+	if (o->agent)
+		free(ws_agent);
+	p->timeout_ms = o->timeout_ms;
+	*out = p;
+	return 0;
+fail:
+	free(ws_agent);
+	ws_smoke_plan_free(p);
+	return ret;
+}
+
+int ws_smoke_run(struct qga_smoke_result *out, const struct ws_smoke_plan *p)
+{
+	struct qga_smoke_opts opts = { NULL, NULL, 0, 0, NULL };
+
+	opts.agent = p->agent;
+	opts.calls = p->calls.v;
+	opts.ncalls = p->calls.n;
+	opts.timeout_ms = p->timeout_ms;
+	return qga_smoke_run(out, &opts);
+}
+
+int ws_op_smoke(struct ws *ws, struct qga_smoke_result *out, const struct ws_smoke_opts *o)
+{
+	struct ws_smoke_plan *p = NULL;
+	int ret = ws_smoke_prepare(&p, ws, o);
+
+	if (ret == 0)
+		ret = ws_smoke_run(out, p);
+	ws_smoke_plan_free(p);
+	return ret;
+}
