@@ -724,19 +724,6 @@ static char *definition_head(const struct qapi_proto *p)
 	return s;
 }
 
-static void replace_all(struct buf *b, const char *key, const char *val)
-{
-	size_t klen = strlen(key), pos = 0;
-	char *hit;
-
-	while ((hit = memmem(b->ptr + pos, b->len - pos, key, klen))) {
-		size_t at = (size_t)(hit - b->ptr);
-
-		buf_splice(b, at, klen, val, strlen(val));
-		pos = at + strlen(val);
-	}
-}
-
 int qapi_stub_generate(struct buf *out, const char *tmpl, const struct qapi_proto *p)
 {
 	struct buf b = BUF_INIT, unused = BUF_INIT;
@@ -746,12 +733,12 @@ int qapi_stub_generate(struct buf *out, const char *tmpl, const struct qapi_prot
 	for (i = 0; i + 1 < p->n; i++)
 		buf_printf(&unused, "    (void)%s;\n", p->params[i].name);
 	buf_puts(&b, tmpl);
-	replace_all(&b, "{{INCLUDES}}",
+	buf_replace_all(&b, "{{INCLUDES}}",
 		    "#include \"qemu/osdep.h\"\n#include \"qapi/error.h\"\n#include \"qga-qapi-commands.h\"\n");
-	replace_all(&b, "{{PROTOTYPE}}", head);
-	replace_all(&b, "{{COMMAND}}", p->command);
-	replace_all(&b, "{{UNUSED}}", unused.ptr);
-	replace_all(&b, "{{RETURN}}", default_return(p));
+	buf_replace_all(&b, "{{PROTOTYPE}}", head);
+	buf_replace_all(&b, "{{COMMAND}}", p->command);
+	buf_replace_all(&b, "{{UNUSED}}", unused.ptr);
+	buf_replace_all(&b, "{{RETURN}}", default_return(p));
 	buf_put(out, b.ptr, b.len);
 	buf_release(&b);
 	buf_release(&unused);

@@ -618,19 +618,6 @@ static void put_wrapped(struct buf *b, const char *first_prefix, size_t indent, 
 	buf_putc(b, '\n');
 }
 
-static void replace_all(struct buf *b, const char *key, const char *val)
-{
-	size_t klen = strlen(key), pos = 0;
-	char *hit;
-
-	while ((hit = memmem(b->ptr + pos, b->len - pos, key, klen))) {
-		size_t at = (size_t)(hit - b->ptr);
-
-		buf_splice(b, at, klen, val, strlen(val));
-		pos = at + strlen(val);
-	}
-}
-
 static int check_type_known(const struct qapi_schema *s, const char *type, const char *what)
 {
 	if (qapi_is_builtin(type) || qapi_lookup(s, type, NULL))
@@ -724,13 +711,13 @@ int qapi_fragment_from_spec(struct buf *out, const struct qapi_schema *schema,
 		put_wrapped(&summary, "", 0, spec->doc && *spec->doc ? spec->doc :
 			    "Not documented yet.");
 		buf_rtrim(&summary);
-		replace_all(&doc, "{{SUMMARY}}", summary.ptr);
+		buf_replace_all(&doc, "{{SUMMARY}}", summary.ptr);
 		buf_release(&summary);
 	}
-	replace_all(&doc, "{{NAME}}", spec->name);
-	replace_all(&doc, "{{MEMBERS}}", members.ptr);
-	replace_all(&doc, "{{RETURNS}}", returns.ptr);
-	replace_all(&doc, "{{SINCE}}", since);
+	buf_replace_all(&doc, "{{NAME}}", spec->name);
+	buf_replace_all(&doc, "{{MEMBERS}}", members.ptr);
+	buf_replace_all(&doc, "{{RETURNS}}", returns.ptr);
+	buf_replace_all(&doc, "{{SINCE}}", since);
 
 	buf_printf(&expr, "{ 'command': '%s'", spec->name);
 	if (spec->n_args) {

@@ -239,3 +239,18 @@ void buf_rtrim(struct buf *b)
 	if (b->alloc)
 		b->ptr[b->len] = '\0';
 }
+
+void buf_replace_all(struct buf *b, const char *key, const char *val)
+{
+	size_t klen = strlen(key), vlen = strlen(val), pos = 0;
+	char *hit;
+
+	if (!klen)
+		return;
+	while (pos <= b->len && (hit = memmem(b->ptr + pos, b->len - pos, key, klen))) {
+		size_t at = (size_t)(hit - b->ptr);
+
+		buf_splice(b, at, klen, val, vlen);
+		pos = at + vlen;
+	}
+}

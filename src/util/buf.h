@@ -44,6 +44,8 @@ int buf_put(struct buf *b, const void *data, size_t len);
 int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Replace every occurrence of `key` by `val` (text inserted is not searched again). */
+void buf_replace_all(struct buf *b, const char *key, const char *val);
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Insert or remove bytes at `pos` (pos <= len). */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "strvec.h"
 #include "error.h"
 #include "banned.h"
 
@@ -427,4 +428,40 @@ char *fs_self_dir(void)
 		return NULL;
 	exe[n] = '\0';
 	return fs_dirname(exe);
+}
+
+static void find_below(struct strvec *out, const char *base, const char *rel, const char *suffix)
+{
+	char *dir = rel ? fs_path_join(base, rel) : xstrdup(base);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t m = strlen(suffix);
+
+	free(dir);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		char *r, *p;
+
+		if (e->d_name[0] == '.')
+			continue;
+		r = rel ? fs_path_join(rel, e->d_name) : xstrdup(e->d_name);
+		p = fs_path_join(base, r);
+		if (fs_is_dir(p))
+			find_below(out, base, r, suffix);
+		else if (n > m && !strcmp(e->d_name + n - m, suffix) && fs_is_file(p))
+			strvec_push(out, r);
+		free(p);
+		free(r);
+	}
+	closedir(d);
+}
+
+int fs_find_files(struct strvec *out, const char *dir, const char *suffix)
+{
+	if (!fs_is_dir(dir))
+		return error_set(ERR_NOTFOUND, "cannot read the directory '%s'", dir);
+	find_below(out, dir, NULL, suffix);
+	return 0;
 }

@@ -69,32 +69,64 @@ char *fs_basename(const char *path);
 bool fs_is_safe_name(const char *name);
 
 /*
- * Several files replaced together without a workspace (spec add-patch: the
- * patch and the spec). `journal` is a directory path of our own next to
- * the files (".NAME.qga-forge-journal"): the new contents are staged and
- * fsynced in it, a list renamed into place is the commit point, then each
- * file is renamed over its target (copied when the target is on another
- * file system) and the directory removed. fs_journal_recover() finishes a
- * committed change that was interrupted or drops one that never reached
- * the commit point: run it before reading the files, and after a crash
- * they are all old or all new. fs_journal_commit() recovers first. An
- * existing target keeps its mode; `mode` is for a new one. For tests,
- * QGA_FORGE_TXN_CRASH_AT=N exits at step N as in workspace transactions.
+ * The crash-safe journal: several files replaced or removed together, all
+ * or nothing, also across a crash. It serves `spec add-patch` (the patch and
+ * the spec) and every workspace transaction (files, state.json, then the git
+ * ref and index through `after_files`).
+ *
+ * `journal` is a directory of our own (".NAME.qga-forge-journal" beside the
+ * spec, WS/.qga-forge/txn): the new contents are staged and fsynced in it, a
+ * record renamed into place is the commit point, then each file is renamed
+ * over its target (its directory made when missing; copied when the target
+ * is on another file system) or removed, `after_files` runs, and the
+ * directory goes. fs_journal_recover() finishes a committed change that was
+ * interrupted (running `after_files` again) or drops one that never reached
+ * the commit point: run it before reading the files. fs_journal_commit()
+ * recovers first. Applying is idempotent, so a crash at any point is redone.
+ *
+ * Modes: an existing target keeps its mode and `mode` is for a new one,
+ * unless `exact_mode` makes `mode` the file's mode either way.
+ * For tests, QGA_FORGE_TXN_CRASH_AT=N exits at step N: 0 before the commit
+ * point, 1 right after it, 10+i after file i (the hook has its own steps).
  */
 struct fs_journal_file {
 	const char *path;
 	const void *data;
 	size_t len;
 	mode_t mode;
+	bool remove;       /* remove `path` instead (data unused) */
+	bool exact_mode;
 };
+
+struct fs_journal_opts {
+	const char *record;   /* name of the commit record in the journal (default "commit") */
+	const char *label;    /* where, for messages: "in '/ws'" (default: the journal's path) */
+	const char *payload;  /* text kept in the record and handed to after_files */
+	/* Runs after the files are in place, at commit and at recovery. */
+	int (*after_files)(void *arg, const char *payload);
+	void *arg;
+};
+
 int fs_journal_commit(const char *journal, const struct fs_journal_file *files, size_t n);
 int fs_journal_recover(const char *journal);
+int fs_journal_commit_opts(const char *journal, const struct fs_journal_file *files, size_t n,
+			   const struct fs_journal_opts *o);
+int fs_journal_recover_opts(const char *journal, const struct fs_journal_opts *o);
 
 /*
  * The crash hook of journals and workspace transactions, for tests: _exit(99)
  * when QGA_FORGE_TXN_CRASH_AT is `step`.
  */
 void fs_crash_point(int step);
+
+/*
+ * Every file below `dir` whose name ends in `suffix` (".rpm"), depth first
+ * in directory order, entries starting with '.' skipped, appended to `out`
+ * as paths relative to `dir`. ERR_NOTFOUND when `dir` cannot be read;
+ * unreadable subdirectories are skipped.
+ */
+struct strvec;
+int fs_find_files(struct strvec *out, const char *dir, const char *suffix);
 
 /* Directory of the running executable (from /proc/self/exe). Caller frees. */
 char *fs_self_dir(void);

@@ -25,6 +25,11 @@ static void push_owned(struct strvec *sv, char *s)
 	sv->v[sv->n] = NULL;
 }
 
+void strvec_push_nodup(struct strvec *sv, char *s)
+{
+	push_owned(sv, s);
+}
+
 void strvec_push(struct strvec *sv, const char *s)
 {
 	push_owned(sv, xstrdup(s));

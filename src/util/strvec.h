@@ -23,6 +23,8 @@ extern char *strvec_empty[];
 void strvec_init(struct strvec *sv);
 /* Append a copy of s. */
 void strvec_push(struct strvec *sv, const char *s);
+/* Append s itself (malloc()ed; the vector owns it from now on). */
+void strvec_push_nodup(struct strvec *sv, char *s);
 void strvec_pushf(struct strvec *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append copies of every string of a NULL-terminated list (NULL: none). */
 void strvec_pushv(struct strvec *sv, const char *const *list);

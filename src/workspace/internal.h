@@ -22,7 +22,26 @@ void ws_state_release(struct ws_state *st);
 /* Replace *field by a copy of value (NULL allowed). */
 void ws_state_set_str(char **field, const char *value);
 
-/* ---- ws.c ---- */
+/* ---- ws.c: the handle ---- */
+#define META ".qga-forge"
+#define STATE_FILE "state.json"
+#define TXN_DIR "txn"
+
+struct ws {
+	char *root, *src, *topdir, *meta, *spec;
+	int lock_fd;
+	struct json_object *state;   /* as read: written back with unknown keys kept */
+	struct ws_state info;        /* the typed state, parsed once */
+	bool info_changed;           /* ws_edit() was called: store before writing */
+};
+
+/* state.json's text (the typed state stored first when it changed). Caller frees. */
+char *ws_state_text(struct ws *ws, size_t *len);
+
+/* ---- txn.c ---- */
+/* Finish or drop an interrupted transaction (at_open: also git's stale locks). */
+int ws_recover_journal(struct ws *ws, bool at_open);
+
 /* The handle now lives at `root` (init renamed its directory); the lock stays. */
 void ws_relocate(struct ws *ws, const char *root);
 
@@ -35,6 +54,13 @@ void ws_warn_event(const struct ws_progress *p, const char *op, const char *fmt,
 	__attribute__((format(printf, 3, 4)));
 /* Report the time since *t as step `what` and restart the clock (*t in seconds). */
 void ws_step_time(const struct ws_progress *p, const char *op, double *t, const char *what);
+
+/*
+ * The one clean-tree rule: `paths` of WS/src (all of it when n is 0) must
+ * hold what HEAD has, or the user's uncommitted edits would end up in our
+ * commit: ERR_INPUT naming what is not clean.
+ */
+int ws_require_clean(struct ws *ws, const char *const *paths, size_t n);
 
 /* Read a file of the data directory (templates/...), capped. */
 int ws_read_data(struct buf *b, const char *datadir, const char *name);

@@ -382,30 +382,15 @@ int ws_tree_version(struct qapi_version *v, struct ws *ws)
 
 /*
  * add-command reads and rewrites files of qga/ (and reads VERSION): those
- * must hold what HEAD has, or the user's uncommitted edits would end up in
- * our commit. Work elsewhere in the tree may stay uncommitted, and checking
- * only these paths keeps the command fast on a tree of thousands of files.
+ * must hold what HEAD has. Work elsewhere in the tree may stay uncommitted,
+ * and checking only these paths keeps the command fast on a tree of
+ * thousands of files.
  */
 static int require_clean(struct ws *ws)
 {
-	static const char *const qga[] = { "qga" }, *const version[] = { "VERSION" };
-	struct buf what = BUF_INIT;
-	/* One pathspec each: libgit2 then walks only below that path. */
-	int ret = patchgen_paths_clean(ws_src_dir(ws), qga, 1, &what);
+	static const char *const paths[] = { "qga", "VERSION" };
 
-	if (ret > 0)
-		ret = patchgen_paths_clean(ws_src_dir(ws), version, 1, &what);
-
-	if (ret == 0) {
-		buf_rtrim(&what);
-		ret = error_set(ERR_INPUT,
-				"the work tree '%s' has uncommitted changes (%s); commit or discard them first",
-				ws_src_dir(ws), what.len ? what.ptr : "see git status");
-	} else if (ret > 0) {
-		ret = 0;
-	}
-	buf_release(&what);
-	return ret;
+	return ws_require_clean(ws, paths, 2);
 }
 
 static int read_input(struct buf *b, const char *path)

@@ -102,29 +102,21 @@ static void collect_defines(struct strvec *out, struct ws *ws, const struct ws_b
 		strvec_push(out, extra);
 }
 
-/* The only file of `dir` ending in `suffix` (recursively), newest first. */
-static int find_files(struct json_object *out, const char *dir, const char *suffix)
+/* Every file below `dir` ending in `suffix`, as absolute paths, in directory order. */
+static void find_files(struct json_object *out, const char *dir, const char *suffix)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
+	struct strvec found = STRVEC_INIT;
+	size_t i;
 
-	if (!d)
-		return 0;
-	while ((e = readdir(d))) {
-		char *p;
-		size_t n = strlen(e->d_name), m = strlen(suffix);
+	if (fs_find_files(&found, dir, suffix) < 0)
+		error_clear();
+	for (i = 0; i < found.n; i++) {
+		char *p = fs_path_join(dir, found.v[i]);
 
-		if (e->d_name[0] == '.')
-			continue;
-		p = fs_path_join(dir, e->d_name);
-		if (fs_is_dir(p))
-			find_files(out, p, suffix);
-		else if (n > m && !strcmp(e->d_name + n - m, suffix))
-			json_object_array_add(out, json_object_new_string(p));
+		json_object_array_add(out, json_object_new_string(p));
 		free(p);
 	}
-	closedir(d);
-	return 0;
+	strvec_clear(&found);
 }
 
 static struct json_object *artifact(const char *path, const char *outdir)

@@ -152,26 +152,13 @@ static int run_logged(const char *const *argv, const char *log, const char *what
 
 static size_t count_rpms(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t n = 0;
+	struct strvec found = STRVEC_INIT;
+	size_t n;
 
-	if (!d)
-		return 0;
-	while ((e = readdir(d))) {
-		char *p;
-		size_t len = strlen(e->d_name);
-
-		if (e->d_name[0] == '.')
-			continue;
-		p = fs_path_join(dir, e->d_name);
-		if (fs_is_dir(p))
-			n += count_rpms(p);
-		else if (len > 4 && !strcmp(e->d_name + len - 4, ".rpm"))
-			n++;
-		free(p);
-	}
-	closedir(d);
+	if (fs_find_files(&found, dir, ".rpm") < 0)
+		error_clear();
+	n = found.n;
+	strvec_clear(&found);
 	return n;
 }
 

@@ -188,20 +188,11 @@ int ws_op_remove_command(struct ws *ws, struct ws_remove_result *out, const stru
 	char (*list)[41] = NULL, (*new_ids)[41] = NULL;
 	size_t n = 0, i, pos = 0, nkeep = 0;
 	char head[41], new_head[41], dropped[41], parent[41];
-	struct buf what = BUF_INIT;
 	const char *src = ws_src_dir(ws);
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = patchgen_is_clean(src, &what);
-	if (ret == 0) {
-		buf_rtrim(&what);
-		ret = error_set(ERR_INPUT,
-				"the work tree '%s' has uncommitted changes (%s); commit or discard them first",
-				src, what.len ? what.ptr : "see git status");
-		goto out;
-	}
-	if (ret < 0)
+	if ((ret = ws_require_clean(ws, NULL, 0)) < 0)
 		goto out;
 	/* The last entry of that name (an edited state may name it twice). */
 	entry = NULL;
@@ -282,7 +273,6 @@ out:
 	free(keep);
 	free(list);
 	free(new_ids);
-	buf_release(&what);
 	return ret;
 }
 

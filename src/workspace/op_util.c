@@ -76,3 +76,26 @@ int ws_read_data(struct buf *b, const char *datadir, const char *name)
 	free(path);
 	return ret;
 }
+
+int ws_require_clean(struct ws *ws, const char *const *paths, size_t n)
+{
+	struct buf what = BUF_INIT;
+	size_t i;
+	int ret = 1;
+
+	if (!n)
+		ret = patchgen_is_clean(ws_src_dir(ws), &what);
+	/* One pathspec at a time: libgit2 then walks only below that path. */
+	for (i = 0; i < n && ret > 0; i++)
+		ret = patchgen_paths_clean(ws_src_dir(ws), &paths[i], 1, &what);
+	if (ret == 0) {
+		buf_rtrim(&what);
+		ret = error_set(ERR_INPUT,
+				"the work tree '%s' has uncommitted changes (%s); commit or discard them first",
+				ws_src_dir(ws), what.len ? what.ptr : "see git status");
+	} else if (ret > 0) {
+		ret = 0;
+	}
+	buf_release(&what);
+	return ret;
+}
