@@ -147,7 +147,7 @@ check-valgrind: deps all $(UNIT_BINS)
 # libFuzzer harnesses (tests/fuzz/), built with clang, AddressSanitizer and
 # UndefinedBehaviorSanitizer. `make fuzz FUZZ_SECONDS=N` runs each for N
 # seconds after replaying its regression inputs; `make check` runs each for
-# 30 s with a fixed seed (tests/e2e/t6500-fuzz.sh). FUZZ_SEED=N repeats a run.
+# 30 s with a fixed seed (tests/e2e/t8600-fuzz.sh). FUZZ_SEED=N repeats a run.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SEED    ?=

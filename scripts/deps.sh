@@ -19,7 +19,7 @@ fedora_pkgs=(gcc make pkgconf-pkg-config rpm-devel rpm-build libgit2-devel json-
 # requires it; Debian's rpm does not, and then packages ship unstripped).
 debian_pkgs+=(file libcreaterepo-c-dev gnupg groff-base man-db)
 fedora_pkgs+=(createrepo_c-devel rpm-sign gnupg2 groff-base man-db)
-# The fuzzers (make fuzz, tests/e2e/t6500-fuzz.sh): clang with libFuzzer and the
+# The fuzzers (make fuzz, tests/e2e/t8600-fuzz.sh): clang with libFuzzer and the
 # sanitizer runtimes; valgrind for make check-valgrind; flock (util-linux) for
 # the lock tests.
 debian_pkgs+=(clang libclang-rt-14-dev valgrind util-linux)

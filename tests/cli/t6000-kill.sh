@@ -36,13 +36,13 @@ ws_digest() {
 # (or the baseline) says, HEAD is forge, and git has nothing to commit.
 ws_consistent() {
 	local ws=$1 want have st
-	# The commit of the last entry of "commands" (state.json is written
-	# pretty-printed, two spaces per level), else the baseline.
-	want=$(sed -n '/^  "commands": \[/,/^  \]/s/^      "commit": "\([0-9a-f]*\)".*/\1/p' \
-		"$ws/.qga-forge/state.json" | tail -n 1) &&
-	if [ -z "$want" ]; then
-		want=$(sed -n 's/^  "baseline": "\([0-9a-f]*\)".*/\1/p' "$ws/.qga-forge/state.json")
-	fi &&
+	# The commit of the last entry of "commands", else the baseline, as
+	# qga-forge itself reads the state.
+	"$QGA_FORGE" status --json -w "$ws" >status.json &&
+	want=$(python3 -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+c = s.get("commands") or []
+print(c[-1]["commit"] if c else s["baseline"])' status.json) &&
 	have=$(git -C "$ws/src" rev-parse refs/heads/forge) &&
 	if [ "$want" != "$have" ]; then
 		echo "state says $want, branch forge is at $have" >&2
