@@ -22,19 +22,15 @@ bool pub_ends_with(const char *s, const char *suffix);
 int pub_scan_rpms(struct strvec *out, const char *dir, const char *skip);
 int pub_fsync_file(const char *path);
 
-/* headers.c: what publish needs of a package header (librpm) */
+/* headers.c: what publish needs of a package header (the rpm module reads it) */
 struct pkginfo {
 	char *nevra;
 	char *hdrid;     /* the header digest: unchanged by signing */
 	bool is_source;
 	bool is_signed;  /* carries an OpenPGP signature */
 };
-int pub_rpm_setup(void);
 int pub_read_pkginfo(struct pkginfo *out, const char *path);
 void pub_pkginfo_release(struct pkginfo *p);
-/* rpm's own messages would go to stderr: this module never prints. */
-#include <rpm/rpmlog.h>
-int pub_quiet_log(rpmlogRec rec, rpmlogCallbackData data);
 
 /* sign.c: signing with librpmsign and gpg, the public key exported */
 char *pub_gpg_program(void);

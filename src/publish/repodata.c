@@ -23,6 +23,14 @@
 #include "util/util.h"
 #include "util/banned.h"
 
+/* rpm's own messages would go to stderr: this module never prints. */
+static int pub_quiet_log(rpmlogRec rec, rpmlogCallbackData data)
+{
+	(void)rec;
+	(void)data;
+	return 0;
+}
+
 /* ---- metadata (libcreaterepo_c) ---- */
 
 static int cr_fail(GError **gerr, const char *fmt, const char *arg)

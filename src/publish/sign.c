@@ -20,6 +20,7 @@
 
 #include "publish.h"
 #include "internal.h"
+#include "rpm/srpm.h"
 #include "util/util.h"
 #include "util/banned.h"
 
@@ -52,7 +53,7 @@ static char *find_program(const char *name)
  */
 char *pub_gpg_program(void)
 {
-	char *g = pub_rpm_setup() == 0 ? rpmExpand("%{?__gpg}", NULL) : NULL;
+	char *g = srpm_expand("%{?__gpg}");
 
 	if (g && *g && access(g, X_OK) == 0)
 		return g;

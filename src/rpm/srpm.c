@@ -41,7 +41,7 @@ static int log_cb(rpmlogRec rec, rpmlogCallbackData data)
 	return 0;
 }
 
-static int rpm_setup(void)
+int srpm_setup(void)
 {
 	static int done;
 
@@ -77,7 +77,7 @@ const char *srpm_rpm_version(void)
 
 char *srpm_expand(const char *expr)
 {
-	if (rpm_setup() < 0)
+	if (srpm_setup() < 0)
 		return xstrdup("");
 	return rpmExpand(expr, NULL);
 }
@@ -92,6 +92,8 @@ void srpm_info_release(struct srpm_info *info)
 	free(info->nevr);
 	free(info->nvr);
 	free(info->payload_compressor);
+	free(info->nevra);
+	free(info->hdrid);
 	memset(info, 0, sizeof(*info));
 }
 
@@ -117,7 +119,7 @@ static int read_header(Header *h_out, FD_t *fd_out, const char *path)
 				       "cannot read '%s'", path);
 	if (!S_ISREG(st.st_mode))
 		return error_set(ERR_INPUT, "'%s' is not a regular file", path);
-	if ((ret = rpm_setup()) < 0)
+	if ((ret = srpm_setup()) < 0)
 		return ret;
 	fd = Fopen(path, "r.ufdio");
 	if (!fd || Ferror(fd)) {
@@ -195,7 +197,7 @@ static int check_payload(Header h, FD_t fd, const char *path)
 	return 0;
 }
 
-int srpm_read_info(struct srpm_info *out, const char *path)
+static int read_info(struct srpm_info *out, const char *path, bool payload)
 {
 	Header h = NULL;
 	FD_t fd = NULL;
@@ -204,7 +206,7 @@ int srpm_read_info(struct srpm_info *out, const char *path)
 	memset(out, 0, sizeof(*out));
 	if ((ret = read_header(&h, &fd, path)) < 0)
 		return ret;
-	if ((ret = check_payload(h, fd, path)) < 0)
+	if (payload && (ret = check_payload(h, fd, path)) < 0)
 		goto cleanup;
 	out->name = hstr(h, RPMTAG_NAME);
 	out->version = hstr(h, RPMTAG_VERSION);
@@ -215,6 +217,19 @@ int srpm_read_info(struct srpm_info *out, const char *path)
 		out->epoch = xasprintf("%llu", (unsigned long long)headerGetNumber(h, RPMTAG_EPOCH));
 	out->is_source = headerIsSource(h);
 	out->buildtime = (int64_t)headerGetNumber(h, RPMTAG_BUILDTIME);
+	out->is_signed = headerIsEntry(h, RPMTAG_RSAHEADER) || headerIsEntry(h, RPMTAG_DSAHEADER) ||
+			 headerIsEntry(h, RPMTAG_SIGPGP) || headerIsEntry(h, RPMTAG_SIGGPG);
+	out->nevra = headerGetAsString(h, RPMTAG_NEVRA);
+	out->hdrid = hstr(h, RPMTAG_SHA256HEADER);
+	if (!out->hdrid)
+		out->hdrid = hstr(h, RPMTAG_SHA1HEADER);
+	if (!out->hdrid) {
+		char hex[65];
+
+		if ((ret = hash_sha256_file(hex, path)) < 0)
+			goto cleanup;
+		out->hdrid = xstrdup(hex);
+	}
 	if (!out->name || !out->version || !out->release) {
 		ret = error_set(ERR_INPUT, "'%s': the package header has no name, version or release",
 				path);
@@ -233,6 +248,16 @@ cleanup:
 	return ret;
 }
 
+int srpm_read_info(struct srpm_info *out, const char *path)
+{
+	return read_info(out, path, true);
+}
+
+int srpm_read_header(struct srpm_info *out, const char *path)
+{
+	return read_info(out, path, false);
+}
+
 int srpm_install(char **spec_out, const char *path, const char *topdir)
 {
 	rpmts ts = NULL;
@@ -242,7 +267,7 @@ int srpm_install(char **spec_out, const char *path, const char *topdir)
 	int ret = 0;
 
 	*spec_out = NULL;
-	if ((ret = rpm_setup()) < 0)
+	if ((ret = srpm_setup()) < 0)
 		return ret;
 	rpmPushMacro(NULL, "_topdir", NULL, topdir, RMIL_CMDLINE);
 	fd = Fopen(path, "r.ufdio");

@@ -27,7 +27,19 @@ struct srpm_info {
 	bool is_source;
 	int64_t buildtime; /* RPMTAG_BUILDTIME */
 	char *payload_compressor;
+	char *nevra;       /* name-[epoch:]version-release.arch, as rpm writes it */
+	char *hdrid;       /* the header digest (SHA-256, else SHA-1, else the file's SHA-256):
+			      unchanged by signing */
+	bool is_signed;    /* carries an OpenPGP signature */
 };
+
+/*
+ * librpm set up for this process, once (its configuration read, its
+ * messages collected rather than printed). Every parent-process use of
+ * librpm goes through here; builds and spec parsing run in forked children
+ * that set rpm up afresh.
+ */
+int srpm_setup(void);
 
 /*
  * Read a package's header. Errors: ERR_INPUT for a file that is not an rpm
@@ -35,6 +47,8 @@ struct srpm_info {
  * file does not exist.
  */
 int srpm_read_info(struct srpm_info *out, const char *path);
+/* The header alone: the payload is not read (nor its digest checked). */
+int srpm_read_header(struct srpm_info *out, const char *path);
 void srpm_info_release(struct srpm_info *info);
 
 /*
