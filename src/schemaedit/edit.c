@@ -299,25 +299,14 @@ static void add_if(struct splices *sp, const struct qapi_schema *f, const struct
 	}
 }
 
-/* The return type's definition, looked up in the fragment first. */
+/*
+ * The one returns rule (qapi_returns_needs_pragma()), with the return type
+ * looked up in the fragment and in the schema it joins.
+ */
 static bool needs_pragma(const struct qapi_schema *schema, const struct qapi_schema *frag,
 			 const struct qapi_def *cmd)
 {
-	const struct qapi_value *rets = qapi_dict_get(cmd->expr, "returns");
-	const struct qapi_def *d;
-
-	if (!rets)
-		return false;
-	if (rets->type == QAPI_LIST)
-		rets = rets->n ? rets->items[0] : NULL;
-	if (!rets || rets->type != QAPI_STRING)
-		return false;
-	if (qapi_is_builtin(rets->str))
-		return true;
-	d = qapi_lookup(frag, rets->str, NULL);
-	if (!d)
-		d = qapi_lookup(schema, rets->str, NULL);
-	return !d || (d->meta != QAPI_STRUCT && d->meta != QAPI_UNION);
+	return qapi_returns_needs_pragma(frag, cmd) && qapi_returns_needs_pragma(schema, cmd);
 }
 
 static bool in_pragma_list(const struct qapi_schema *s, const char *pragma, const char *name)
