@@ -1085,3 +1085,30 @@ void sm_render(const struct sm *sm, struct buf *out)
 		buf_put(out, sm->after[i].ptr, sm->after[i].len);
 	}
 }
+
+static const struct sm_form_row forms[] = {
+	{ REF_PATCHN, SPEC_FORM_PATCHN, "%%patch%0*d", true, 0, 41999,
+	  "rpm %d.%d rejects %%patchN" },
+	{ REF_PATCH_N, SPEC_FORM_PATCH_N, "%%patch %0*d", false, 41800, 0,
+	  "rpm %d.%d does not know '%%patch N'" },
+	{ REF_PATCH_P, SPEC_FORM_PATCH_P, "%%patch -P %0*d", false, 0, 0, NULL },
+	{ REF_MACRO, SPEC_FORM_MACRO, NULL, false, 0, 0, NULL },
+	{ REF_AUTOPATCH, SPEC_FORM_NONE, NULL, false, 0, 0, NULL },
+	{ REF_AUTOPATCH_MIN, SPEC_FORM_NONE, NULL, false, 0, 0, NULL },
+	{ REF_AUTOPATCH_MAX, SPEC_FORM_NONE, NULL, false, 0, 0, NULL },
+};
+
+const struct sm_form_row *sm_form(enum sm_ref_form ref)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+		if (forms[i].ref == ref)
+			return &forms[i];
+	return &forms[2];
+}
+
+bool sm_form_accepted(const struct sm_form_row *row, int rpmver)
+{
+	return (!row->rpm_min || rpmver >= row->rpm_min) && (!row->rpm_max || rpmver <= row->rpm_max);
+}

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "util/buf.h"
+#include "spec.h"
 
 enum sm_kind {
 	SM_TEXT,
@@ -100,6 +101,26 @@ enum sm_ref_form {
 	REF_AUTOPATCH_MIN,   /* %autopatch -m 3 */
 	REF_AUTOPATCH_MAX    /* %autopatch -M 3 */
 };
+
+/*
+ * The one table of the ways a %prep line names its patch: for each form,
+ * what spec_layout() reports, how add-patch writes it, and which rpm
+ * versions accept it (with what add-patch says when this rpm does not and
+ * %patch -P N, which every rpm knows, is written instead). model.c
+ * recognises the forms; patches.c writes them through this table. A new
+ * form is one enum value, one row and its tests.
+ */
+struct sm_form_row {
+	enum sm_ref_form ref;
+	enum spec_patch_form layout;  /* SPEC_FORM_NONE: not a %patch form */
+	const char *number_at;        /* how the number is written: "%patch%0*d", "%patch %0*d", "%patch -P %0*d" */
+	bool strip_after_number;      /* %patch3 -p1: -p always follows */
+	int rpm_min, rpm_max;         /* accepted from/up to this rpm (41800 = 4.18; 0: no bound) */
+	const char *refused;          /* when this rpm does not accept it: "rpm %d.%d rejects %%patchN" */
+};
+const struct sm_form_row *sm_form(enum sm_ref_form ref);
+/* Does the host rpm (spec_rpm_version(): 41800 for 4.18.0) accept the form? */
+bool sm_form_accepted(const struct sm_form_row *row, int rpmver);
 
 struct sm_ref {
 	size_t line;

@@ -1,3 +1,4 @@
+/* add-patch and remove-patch: a patch declared and applied in the spec's own style. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -5,18 +6,19 @@
 
 #include "specedit/spec.h"
 #include "specedit/model.h"
+#include "specedit/internal.h"
 #include "util/error.h"
 #include "util/banned.h"
 
 #define MARKER "# qga-forge:"
 
-static int parse_in(struct sm *sm, const char *path, const struct buf *in)
+int sp_parse_in(struct sm *sm, const char *path, const struct buf *in)
 {
 	return sm_parse(sm, path, in->ptr, in->len);
 }
 
 /* Two tags in effect at once with one number: rpm refuses the spec. */
-static int check_duplicates(const struct sm *sm)
+int sp_check_duplicates(const struct sm *sm)
 {
 	size_t i, j;
 
@@ -60,7 +62,7 @@ static int check_references(const struct sm *sm)
 	return 0;
 }
 
-static int max_number(const struct sm *sm)
+int sp_max_number(const struct sm *sm)
 {
 	int max = -1;
 	size_t i;
@@ -167,7 +169,7 @@ static bool is_mailbox(const char *data, size_t len)
 	return from && subject;
 }
 
-static bool spec_uses_git_am(const struct sm *sm)
+bool sp_spec_uses_git_am(const struct sm *sm)
 {
 	size_t i;
 
@@ -300,24 +302,23 @@ static size_t count_comment_lines(const char *comment)
 	return n;
 }
 
-/* A %patch line in `form` for patch `num`, -p `strip` (where rpm accepts that form). */
+/* A %patch line in `form` for patch `num`, -p `strip`, as the form table writes it. */
 static void format_patch_line(struct buf *l, enum sm_ref_form form, int num, int width, int strip,
 			      bool strip_first)
 {
-	buf_puts(l, "%patch");
-	if (form == REF_PATCHN) {
-		buf_printf(l, "%0*d", width, num);
-		if (strip >= 0)
-			buf_printf(l, " -p%d", strip);
+	const struct sm_form_row *row = sm_form(form);
+
+	if (!row->number_at)
+		row = sm_form(REF_PATCH_P);
+	if (strip >= 0 && strip_first && !row->strip_after_number) {
+		buf_puts(l, "%patch");
+		buf_printf(l, " -p%d", strip);
+		/* the number part of the row, after "%patch" */
+		buf_printf(l, row->number_at + strlen("%%patch"), width, num);
 		return;
 	}
-	if (strip >= 0 && strip_first)
-		buf_printf(l, " -p%d", strip);
-	if (form == REF_PATCH_N)
-		buf_printf(l, " %0*d", width, num);
-	else
-		buf_printf(l, " -P %0*d", width, num);
-	if (strip >= 0 && !strip_first)
+	buf_printf(l, row->number_at, width, num);
+	if (strip >= 0)
 		buf_printf(l, " -p%d", strip);
 }
 
@@ -394,16 +395,8 @@ static size_t prep_end(const struct sm *sm)
 	return s->header;
 }
 
-struct prep_plan {
-	const struct sm_dir *cover;     /* applies the new patch by itself */
-	const struct sm_dir *excluded;  /* an %autopatch whose range leaves it out */
-	const struct sm_dir *explicit_; /* the last line applying named patches */
-	const struct sm_dir *setup;     /* the last %setup/%autosetup */
-	size_t last_applying;           /* line of the last directive applying patches */
-	bool any_applying;
-};
 
-static void plan_prep(struct prep_plan *p, const struct sm *sm, int num)
+void sp_plan_prep(struct prep_plan *p, const struct sm *sm, int num)
 {
 	size_t i;
 
@@ -527,13 +520,13 @@ static int explicit_line(struct buf *line, struct buf *warn, const struct sm *sm
 		buf_printf(line, " %d", num);
 		return 0;
 	}
-	if (form == REF_PATCHN && rpmver >= 42000) {
-		buf_printf(warn, "rpm %d.%d rejects %%patchN: writing '%%patch -P %d' instead\n",
-			   rpmver / 10000, rpmver / 100 % 100, num);
-		form = REF_PATCH_P;
-	} else if (form == REF_PATCH_N && rpmver < 41800) {
-		buf_printf(warn, "rpm %d.%d does not know '%%patch N': writing '%%patch -P %d' instead\n",
-			   rpmver / 10000, rpmver / 100 % 100, num);
+	if (!sm_form_accepted(sm_form(form), rpmver)) {
+		/* The row's text is a format of our own table, not of the input. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		buf_printf(warn, sm_form(form)->refused, rpmver / 10000, rpmver / 100 % 100);
+#pragma GCC diagnostic pop
+		buf_printf(warn, ": writing '%%patch -P %d' instead\n", num);
 		form = REF_PATCH_P;
 	}
 	format_patch_line(line, form, num, t ? ref_width(sm, t) : 0, strip, t ? t->strip_first : false);
@@ -625,7 +618,7 @@ int spec_add_patch(struct buf *out, struct spec_add_patch_result *res, const cha
 		ret = check_comment(path, opts->comment);
 	if (ret < 0)
 		return ret;
-	ret = parse_in(&sm, path, in);
+	ret = sp_parse_in(&sm, path, in);
 	if (ret < 0)
 		return ret;
 	rpmver = opts->rpm_version ? opts->rpm_version : spec_rpm_version();
@@ -633,7 +626,7 @@ int spec_add_patch(struct buf *out, struct spec_add_patch_result *res, const cha
 		ret = error_set(ERR_INPUT, "%s: no %%prep section", path);
 		goto out;
 	}
-	ret = check_duplicates(&sm);
+	ret = sp_check_duplicates(&sm);
 	if (ret == 0)
 		ret = check_references(&sm);
 	if (ret < 0)
@@ -652,13 +645,13 @@ int spec_add_patch(struct buf *out, struct spec_add_patch_result *res, const cha
 		ret = error_set(ERR_INPUT, "%s: no preamble tags (Name:, Source0:...)", path);
 		goto out;
 	}
-	num = max_number(&sm) + 1;
+	num = sp_max_number(&sm) + 1;
 	if (num == 0)
 		num = 1;
 	numbered = !(ref->kind == TAG_PATCH && (ref->listed || !ref->num_len));
 
-	git_am = spec_uses_git_am(&sm);
-	plan_prep(&plan, &sm, num);
+	git_am = sp_spec_uses_git_am(&sm);
+	sp_plan_prep(&plan, &sm, num);
 	strip = opts->patch_data ? patch_strip(opts->patch_data, opts->patch_len) : -1;
 	if (plan.cover) {
 		ret = check_cover(&sm, plan.cover, git_am && plan.cover->kind != DIR_SETUP, opts);
@@ -755,7 +748,7 @@ int spec_remove_patch(struct buf *out, const char *path, const struct buf *in, c
 	size_t i;
 	int ret;
 
-	ret = parse_in(&sm, path, in);
+	ret = sp_parse_in(&sm, path, in);
 	if (ret < 0)
 		return ret;
 	for (i = 0; i < sm.ntags; i++)
@@ -797,251 +790,4 @@ int spec_remove_patch(struct buf *out, const char *path, const struct buf *in, c
 out:
 	sm_release(&sm);
 	return ret;
-}
-
-/* ---- renumber ---- */
-
-static int lookup(const int *old, const int *new_, size_t n, int number, bool *found)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (old[i] == number) {
-			*found = true;
-			return new_[i];
-		}
-	}
-	*found = false;
-	return number;
-}
-
-/* Rewrite digits, keeping a zero-padded width. */
-static void put_number(struct buf *b, const char *old, size_t old_len, int v)
-{
-	int width = old_len > 1 && old[0] == '0' ? (int)old_len : 0;
-
-	buf_printf(b, "%0*d", width, v);
-}
-
-/* The new -m/-M of an %autopatch range: the same patches, renumbered, or -1. */
-static int map_range(const struct sm_dir *d, const int *old, const int *new_, size_t n,
-		     bool is_min, int *out)
-{
-	int lo = d->has_min ? d->min : -1, hi = d->has_max ? d->max : 1 << 30;
-	int first = -1, last = -1;
-	size_t i, count = 0;
-
-	for (i = 0; i < n; i++) {
-		if (old[i] >= lo && old[i] <= hi) {
-			if (first < 0 || new_[i] < first)
-				first = new_[i];
-			if (new_[i] > last)
-				last = new_[i];
-			count++;
-		}
-	}
-	if (!count) {
-		/* It applied nothing: keep it so, past either end of the new numbers. */
-		int lo_new = n ? new_[0] : 0, hi_new = n ? new_[n - 1] : 0;
-
-		*out = is_min ? hi_new + 1 : lo_new - 1;
-		return *out < 0 ? -1 : 0;
-	}
-	if ((size_t)(last - first + 1) != count)
-		return -1;
-	/* contiguous in the new numbering; the other end must not pull more in */
-	for (i = 0; i < n; i++) {
-		bool in_old = old[i] >= lo && old[i] <= hi;
-		bool in_new = new_[i] >= (d->has_min ? first : -1) &&
-			      new_[i] <= (d->has_max ? last : 1 << 30);
-
-		if (in_old != in_new)
-			return -1;
-	}
-	*out = is_min ? first : last;
-	return 0;
-}
-
-int spec_renumber(struct buf *out, struct spec_renumber_map **map, size_t *nmap,
-		  const char *path, const struct buf *in)
-{
-	struct sm sm;
-	struct sm_tag *tags = NULL;
-	int *old = NULL, *new_ = NULL, start;
-	size_t n, i, j;
-	int ret;
-
-	if (map)
-		*map = NULL;
-	if (nmap)
-		*nmap = 0;
-	ret = parse_in(&sm, path, in);
-	if (ret < 0)
-		return ret;
-	n = sm_patch_tags(&sm, &tags);
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < i; j++) {
-			if (tags[i].number == tags[j].number) {
-				ret = sm_error(&sm, tags[i].line, tags[i].name_off,
-					       "patch number %d is declared twice (also at line %zu); "
-					       "renumbering cannot tell them apart",
-					       tags[i].number, tags[j].line + 1);
-				goto out;
-			}
-		}
-	}
-	old = xcalloc(n + 1, sizeof(*old));
-	new_ = xcalloc(n + 1, sizeof(*new_));
-	start = 1;
-	for (i = 0; i < n; i++)
-		if (tags[i].number == 0 || (i == 0 && !tags[i].num_len))
-			start = 0;
-	for (i = 0; i < n; i++) {
-		old[i] = tags[i].number;
-		new_[i] = start + (int)i;
-	}
-	for (i = 0; i < sm.nrefs; i++) {
-		const struct sm_ref *r = &sm.refs[i];
-		bool found;
-		int v;
-
-		if (r->form == REF_AUTOPATCH_MIN || r->form == REF_AUTOPATCH_MAX) {
-			const struct sm_dir *d = &sm.dirs[r->directive];
-
-			if (map_range(d, old, new_, n, r->form == REF_AUTOPATCH_MIN, &v) < 0) {
-				ret = sm_error(&sm, r->line, d->off,
-					       "renumbering would change which patches '%.*s' applies",
-					       (int)d->len, sm.text + d->off);
-				goto out;
-			}
-		} else {
-			lookup(old, new_, n, r->number, &found);
-			if (!found) {
-				ret = sm_error(&sm, r->line, r->off, "patch %d is used here but never declared",
-					       r->number);
-				goto out;
-			}
-		}
-	}
-	/* Apply right to left within each line so earlier offsets stay valid. */
-	for (i = sm.nrefs; i-- > 0;) {
-		const struct sm_ref *r = &sm.refs[i];
-		struct buf b = BUF_INIT;
-		bool found;
-		int v;
-
-		if (r->form == REF_AUTOPATCH_MIN || r->form == REF_AUTOPATCH_MAX)
-			map_range(&sm.dirs[r->directive], old, new_, n, r->form == REF_AUTOPATCH_MIN, &v);
-		else
-			v = lookup(old, new_, n, r->number, &found);
-		if (v == r->number)
-			continue;
-		put_number(&b, sm.text + r->off, r->len, v);
-		sm_splice_line(&sm, r->line, r->off - sm.lines[r->line].off, r->len, b.ptr, b.len);
-		buf_release(&b);
-	}
-	for (i = 0; i < n; i++) {
-		const struct sm_tag *t = &tags[i];
-		struct buf b = BUF_INIT;
-		const char *lt = sm_line_ptr(&sm, t->line);
-		size_t lo = sm.lines[t->line].off;
-		unsigned col;
-
-		if (!t->num_len || new_[i] == old[i])
-			continue;
-		/* Rebuild "PatchNN:<blanks>" keeping the value's column. */
-		buf_put(&b, lt, t->num_off - lo);
-		put_number(&b, sm.text + t->num_off, t->num_len, new_[i]);
-		buf_put(&b, sm.text + t->num_off + t->num_len, t->colon + 1 - (t->num_off + t->num_len));
-		col = sm_visual_col(lt, t->value_off - lo);
-		sm_pad_to(&b, b.ptr, col, sm.text + t->colon + 1, t->value_off - t->colon - 1,
-			  sm_tag_aligned(&sm, t));
-		sm_splice_line(&sm, t->line, 0, t->value_off - lo, b.ptr, b.len);
-		buf_release(&b);
-	}
-	if (map) {
-		*map = xcalloc(n + 1, sizeof(**map));
-		for (i = 0; i < n; i++) {
-			(*map)[i].old_number = old[i];
-			(*map)[i].new_number = new_[i];
-			(*map)[i].line = (unsigned)tags[i].line + 1;
-		}
-		if (nmap)
-			*nmap = n;
-	}
-	sm_render(&sm, out);
-out:
-	free(tags);
-	free(old);
-	free(new_);
-	sm_release(&sm);
-	return ret;
-}
-
-/* ---- layout ---- */
-
-int spec_layout(struct spec_layout *out, const char *path, const struct buf *in)
-{
-	struct sm sm;
-	struct sm_tag *tags = NULL;
-	struct prep_plan plan;
-	size_t n, i;
-	int ret;
-
-	memset(out, 0, sizeof(*out));
-	ret = parse_in(&sm, path, in);
-	if (ret < 0)
-		return ret;
-	if ((ret = check_duplicates(&sm)) < 0) {
-		sm_release(&sm);
-		return ret;
-	}
-	n = sm_patch_tags(&sm, &tags);
-	out->patches = xcalloc(n + 1, sizeof(*out->patches));
-	out->npatches = n;
-	for (i = 0; i < n; i++) {
-		out->patches[i].number = tags[i].number;
-		out->patches[i].numbered = tags[i].num_len > 0;
-		out->patches[i].conditional = sm.lines[tags[i].line].cond >= 0;
-		out->patches[i].line = (unsigned)tags[i].line + 1;
-		out->patches[i].value = xstrndup(sm.text + tags[i].value_off, tags[i].value_len);
-	}
-	out->max_number = max_number(&sm);
-	if (sm.prep >= 0) {
-		plan_prep(&plan, &sm, out->max_number + 1);
-		if (plan.cover)
-			out->prep = SPEC_PREP_AUTO;
-		else if (plan.explicit_)
-			out->prep = SPEC_PREP_PATCH;
-		if (plan.explicit_) {
-			switch (plan.explicit_->kind == DIR_PATCH ? plan.explicit_->form : REF_MACRO) {
-			case REF_PATCHN:
-				out->form = SPEC_FORM_PATCHN;
-				break;
-			case REF_PATCH_N:
-				out->form = SPEC_FORM_PATCH_N;
-				break;
-			case REF_PATCH_P:
-				out->form = SPEC_FORM_PATCH_P;
-				break;
-			default:
-				out->form = SPEC_FORM_MACRO;
-				break;
-			}
-		}
-		out->git_am = spec_uses_git_am(&sm);
-	}
-	free(tags);
-	sm_release(&sm);
-	return 0;
-}
-
-void spec_layout_release(struct spec_layout *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->npatches; i++)
-		free(l->patches[i].value);
-	free(l->patches);
-	memset(l, 0, sizeof(*l));
 }
