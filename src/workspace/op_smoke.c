@@ -19,16 +19,14 @@
  */
 struct call_list {
 	struct qga_smoke_call *v;
-	char **owned;
-	size_t n, nowned;
+	size_t n;
+	struct strvec owned;
 };
 
 static const char *keep(struct call_list *l, char *s)
 {
-	if (!s)
-		return NULL;
-	l->owned = xrealloc(l->owned, (l->nowned + 1) * sizeof(*l->owned));
-	l->owned[l->nowned++] = s;
+	if (s)
+		strvec_push_nodup(&l->owned, s);
 	return s;
 }
 
@@ -43,11 +41,7 @@ static void add_call(struct call_list *l, const char *name, const char *args, co
 
 static void call_list_release(struct call_list *l)
 {
-	size_t i;
-
-	for (i = 0; i < l->nowned; i++)
-		free(l->owned[i]);
-	free(l->owned);
+	strvec_clear(&l->owned);
 	free(l->v);
 }
 
@@ -177,6 +171,7 @@ int ws_smoke_prepare(struct ws_smoke_plan **out, struct ws *ws, const struct ws_
 	int ret;
 
 	*out = NULL;
+	strvec_init(&p->calls.owned);
 	if ((ret = parse_given(&p->given, &p->ngiven, o->calls)) < 0) {
 		ret = ERR_USAGE;
 		goto fail;
