@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 
 #include "util/util.h"
 #include "testutil.h"
@@ -1127,6 +1128,133 @@ static void test_util__hash_sha256_file(void **state)
 	assert_string_equal(error_last(), "cannot read 'missing': No such file or directory");
 }
 
+/* ---- the journal's removals, payload and hook; strvec; the finder; replace_all ---- */
+
+struct hook_seen {
+	int calls;
+	char payload[64];
+};
+
+static int record_hook(void *arg, const char *payload)
+{
+	struct hook_seen *h = arg;
+
+	h->calls++;
+	snprintf(h->payload, sizeof(h->payload), "%s", payload ? payload : "(none)");
+	return 0;
+}
+
+static void test_util__journal_remove_payload_hook(void **state)
+{
+	char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], j[PATH_MAX];
+	struct hook_seen h = { 0, "" };
+	struct fs_journal_opts o = { 0 };
+	struct fs_journal_file files[3];
+	pid_t pid;
+	int st;
+
+	tu_fmt(a, "%s", tu_path("a"));
+	tu_fmt(b, "%s", tu_path("b"));
+	tu_fmt(c, "%s", tu_path("new/dir/c"));
+	tu_fmt(j, "%s", tu_path(".j"));
+	tu_write(a, "old a\n");
+	tu_write(b, "old b\n");
+	memset(files, 0, sizeof(files));
+	files[0].path = a;
+	files[0].data = "new a\n";
+	files[0].len = 6;
+	files[0].mode = 0600;
+	files[0].exact_mode = true;
+	files[1].path = b;
+	files[1].remove = true;
+	files[2].path = c;
+	files[2].data = "c\n";
+	files[2].len = 2;
+	files[2].mode = 0644;
+	o.record = "record";
+	o.payload = "the payload";
+	o.after_files = record_hook;
+	o.arg = &h;
+
+	/* A crash right after the commit point: recovery finishes it, hook included. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setenv("QGA_FORGE_TXN_CRASH_AT", "1", 1);
+		_exit(fs_journal_commit_opts(j, files, 3, &o) < 0 ? 2 : 0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(WEXITSTATUS(st), 99);
+	tu_assert_file(a, "old a\n");
+	assert_true(tu_exists(tu_path(".j/record")));
+	assert_int_equal(fs_journal_recover_opts(j, &o), 0);
+	tu_assert_file(a, "new a\n");
+	assert_int_equal(tu_mode(a), 0600);
+	assert_false(tu_exists(b));
+	tu_assert_file(c, "c\n");
+	assert_int_equal(h.calls, 1);
+	assert_string_equal(h.payload, "the payload");
+	assert_false(tu_exists(j));
+
+	/* Straight through; a removal of a file that is gone is fine. */
+	files[0].data = "third a\n";
+	files[0].len = 8;
+	assert_int_equal(fs_journal_commit_opts(j, files, 2, &o), 0);
+	tu_assert_file(a, "third a\n");
+	assert_int_equal(h.calls, 2);
+	assert_false(tu_exists(j));
+}
+
+static void test_util__strvec_and_finder(void **state)
+{
+	struct strvec v = STRVEC_INIT;
+	char **detached;
+
+	assert_non_null(v.v);
+	assert_null(v.v[0]);
+	strvec_push(&v, "one");
+	strvec_pushf(&v, "%s-%d", "two", 2);
+	strvec_push_nodup(&v, xstrdup("three"));
+	assert_int_equal(v.n, 3);
+	assert_string_equal(v.v[1], "two-2");
+	assert_null(v.v[3]);
+	detached = strvec_detach(&v);
+	assert_int_equal(v.n, 0);
+	assert_string_equal(detached[2], "three");
+	strvec_free_list(detached);
+
+	tu_write(tu_path("d/x.rpm"), "");
+	tu_write(tu_path("d/sub/y.rpm"), "");
+	tu_write(tu_path("d/sub/z.src.rpm"), "");
+	tu_write(tu_path("d/.hidden/w.rpm"), "");
+	tu_write(tu_path("d/notes.txt"), "");
+	assert_int_equal(fs_find_files(&v, tu_path("d"), ".rpm"), 0);
+	assert_int_equal(v.n, 3);
+	{
+		size_t i, seen = 0;
+
+		for (i = 0; i < v.n; i++)
+			seen |= !strcmp(v.v[i], "x.rpm") ? 1 : !strcmp(v.v[i], "sub/y.rpm") ? 2 :
+				!strcmp(v.v[i], "sub/z.src.rpm") ? 4 : 8;
+		assert_int_equal(seen, 7);
+	}
+	strvec_clear(&v);
+	assert_int_equal(fs_find_files(&v, tu_path("missing"), ".rpm"), ERR_NOTFOUND);
+	assert_int_equal(v.n, 0);
+}
+
+static void test_util__buf_replace_all(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	buf_puts(&b, "{{X}} and {{X}}{{X}}; {{Y}}");
+	buf_replace_all(&b, "{{X}}", "{{X}}x");
+	assert_string_equal(b.ptr, "{{X}}x and {{X}}x{{X}}x; {{Y}}");
+	buf_replace_all(&b, "{{Y}}", "");
+	assert_string_equal(b.ptr, "{{X}}x and {{X}}x{{X}}x; ");
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1183,6 +1311,9 @@ int main(void)
 		TU_TEST(test_util__run_have_program),
 		TU_TEST(test_util__hash_sha256),
 		TU_TEST(test_util__hash_sha256_file),
+		TU_TEST(test_util__journal_remove_payload_hook),
+		TU_TEST(test_util__strvec_and_finder),
+		TU_TEST(test_util__buf_replace_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
