@@ -324,6 +324,68 @@ out:
 	return ret;
 }
 
+/*
+ * A journal an earlier qga-forge left, its record written as JSON
+ * ({"files": [{"target", "staged"}], "ref": {...}}): rewritten in util's
+ * record form, with the same files and ref, so that it is finished too.
+ */
+static int upgrade_record(struct ws *ws, const char *dir)
+{
+	char *path = fs_path_join(dir, TXN_RECORD), *payload = NULL;
+	struct json_object *m = NULL, *files, *ref, *p = NULL, *paths;
+	struct buf b = BUF_INIT, rec = BUF_INIT;
+	size_t i, len = strlen(ws->src);
+	int ret = 0;
+
+	buf_set_cap(&b, 1u << 20);
+	if (!fs_is_file(path) || fs_read_file(&b, path) < 0 || b.len == 0 || b.ptr[0] != '{') {
+		error_clear();
+		goto out;
+	}
+	m = json_tokener_parse(b.ptr);
+	if (!m || !json_object_object_get_ex(m, "files", &files) ||
+	    !json_object_is_type(files, json_type_array)) {
+		ret = error_set(ERR_GENERIC, "'%s': damaged transaction journal", path);
+		goto out;
+	}
+	paths = json_object_new_array();
+	for (i = 0; i < json_object_array_length(files); i++) {
+		struct json_object *f = json_object_array_get_idx(files, i), *tv, *sv;
+		const char *target, *staged;
+
+		if (!json_object_object_get_ex(f, "target", &tv) || !json_object_object_get_ex(f, "staged", &sv)) {
+			json_object_put(paths);
+			ret = error_set(ERR_GENERIC, "'%s': damaged transaction journal", path);
+			goto out;
+		}
+		target = json_object_get_string(tv);
+		staged = sv && json_object_is_type(sv, json_type_string) ? json_object_get_string(sv) : "-";
+		buf_put(&rec, staged, strlen(staged) + 1);
+		buf_put(&rec, target, strlen(target) + 1);
+		if (!strncmp(target, ws->src, len) && target[len] == '/' && strncmp(target + len + 1, ".git/", 5))
+			json_object_array_add(paths, json_object_new_string(target + len + 1));
+	}
+	if (json_object_object_get_ex(m, "ref", &ref) && json_object_is_type(ref, json_type_object)) {
+		p = json_object_new_object();
+		json_object_object_add(p, "ref", json_object_get(ref));
+		json_object_object_add(p, "paths", paths);
+		payload = xstrdup(json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN));
+		buf_put(&rec, "=", 2);
+		buf_put(&rec, payload, strlen(payload) + 1);
+	} else {
+		json_object_put(paths);
+	}
+	ret = fs_write_atomic(path, rec.ptr, rec.len, 0600);
+out:
+	json_object_put(m);
+	json_object_put(p);
+	buf_release(&b);
+	buf_release(&rec);
+	free(payload);
+	free(path);
+	return ret;
+}
+
 int ws_recover_journal(struct ws *ws, bool at_open)
 {
 	char *dir = txn_dir(ws), *label = xasprintf("in '%s'", ws->root);
@@ -331,6 +393,11 @@ int ws_recover_journal(struct ws *ws, bool at_open)
 	struct fs_journal_opts o = { 0 };
 	int ret;
 
+	if ((ret = upgrade_record(ws, dir)) < 0) {
+		free(label);
+		free(dir);
+		return ret;
+	}
 	o.record = TXN_RECORD;
 	o.label = label;
 	o.after_files = after_files;
