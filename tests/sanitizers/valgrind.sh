@@ -2,7 +2,13 @@
 # The unit tests and a set of command-line runs under valgrind memcheck.
 # A run passes with zero errors and zero definite leaks (memory still
 # reachable at exit, such as the libraries' global state, is not counted).
-# Children that qga-forge forks for rpm stages are not traced.
+#
+# qga-forge forks children that run an rpm stage through librpmbuild and end
+# with _exit() without freeing what librpm allocated: valgrind follows those
+# forks and would count that memory as leaked. Each process writes its own log
+# (--log-file=...%p); the process we started is judged on errors and definite
+# leaks, its forked children on errors only (an invalid read there is as real
+# as anywhere).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 top=$PWD
@@ -13,20 +19,38 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/qga-forge-valgrind.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 export QGA_FORGE_DATADIR=$top LC_ALL=C
 
+# Memcheck's messages for errors other than leaks.
+VG_ERRORS='Invalid (read|write|free)|Mismatched free|uninitialised|Syscall param|overlap|Conditional jump|Argument .* of function'
+
+# vg NAME ARGV...: VG_WANT_OK=1 also requires exit status 0 (unit tests);
+# command-line runs may fail on purpose (the bad inputs below).
 vg() {
-	local name=$1
+	local name=$1 pid log bad= rc
 	shift
-	if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-		--show-leak-kinds=definite --track-fds=no "$@" >"$work/out" 2>"$work/err"; then
-		rc=0
-	else
-		rc=$?
+	rm -f "$work"/vg.*
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+		--show-leak-kinds=definite --track-fds=no --log-file="$work/vg.%p" \
+		"$@" >"$work/out" 2>"$work/err" &
+	pid=$!
+	wait "$pid"
+	rc=$?
+	if [ "${VG_WANT_OK:-0}" = 1 ] && [ "$rc" != 0 ]; then
+		echo "# $name exited with status $rc" >"$work/vg.status"
+		bad="$work/vg.status $work/out"
 	fi
-	# 99 is valgrind's verdict; other statuses are the program's own (expected failures).
-	if [ "$rc" = 99 ] || grep -q "definitely lost: [1-9]" "$work/err"; then
+	for log in "$work"/vg.*; do
+		[ -s "$log" ] || continue
+		if [ "$log" = "$work/vg.$pid" ]; then
+			grep -Eq "$VG_ERRORS|are definitely lost" "$log" && bad="$bad $log"
+		else
+			grep -Eq "$VG_ERRORS" "$log" && bad="$bad $log"
+		fi
+	done
+	if [ -n "$bad" ]; then
 		failed=$((failed + 1))
 		echo "not ok - $name"
-		sed 's/^/#   /' "$work/err" | head -40
+		# shellcheck disable=SC2086
+		cat $bad | sed 's/^/#   /' | head -40
 	else
 		passed=$((passed + 1))
 		echo "ok - $name"
@@ -35,7 +59,7 @@ vg() {
 
 for t in build/tests/test_*; do
 	[ -x "$t" ] || continue
-	CMOCKA_MESSAGE_OUTPUT=stdout vg "$(basename "$t")" "$t"
+	CMOCKA_MESSAGE_OUTPUT=stdout VG_WANT_OK=1 vg "$(basename "$t")" "$t"
 done
 
 fx=$(tests/fixtures/mk-tiny-srpm.sh 2>/dev/null)
