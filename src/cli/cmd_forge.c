@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 
+#include "check_rpm.h"
 #include "cli.h"
 #include "commands.h"
 #include "workspace/workspace.h"
@@ -28,6 +29,9 @@ static void print_smoke(struct json_object *smoke)
 	struct json_object *calls, *v;
 	size_t i;
 
+	if (json_object_object_get_ex(smoke, "as_installed", &v) && v &&
+	    json_object_object_get_ex(v, "unit", &calls))
+		printf("smoke:     as installed (%s)\n", json_object_get_string(calls));
 	if (!json_object_object_get_ex(smoke, "calls", &calls))
 		return;
 	for (i = 0; i < json_object_array_length(calls); i++) {
@@ -67,6 +71,8 @@ static void print_text(const struct ws_forge_result *r)
 	if (json_object_object_get_ex(m, "agent", &v))
 		printf("agent:     %s\n", json_object_get_string(v));
 	printf("manifest:  %s/manifest.json\n", r->outdir);
+	if (json_object_object_get_ex(m, "deploy", &v))
+		check_rpm_print(stdout, v, 0);
 	if (json_object_object_get_ex(m, "smoke", &v))
 		print_smoke(v);
 }
