@@ -591,7 +591,8 @@ static int collect_dir(struct pathlist *l, const char *dir, int depth)
 		if (e->d_name[0] != '.')
 			pathlist_add(&here, fs_path_join(dir, e->d_name));
 	closedir(d);
-	qsort(here.v, here.n, sizeof(*here.v), cmp_str);
+	if (here.n)
+		qsort(here.v, here.n, sizeof(*here.v), cmp_str);
 	for (i = 0; i < here.n; i++) {
 		struct stat st;
 
