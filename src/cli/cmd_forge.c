@@ -92,7 +92,7 @@ int cmd_forge(int argc, const char **argv)
 {
 	const char **commands = NULL, **defines = NULL, **calls = NULL;
 	const char *outdir = NULL;
-	int nodeps = 0, jobs = 0, force = 0, no_smoke = 0, status, nargs, ret = 0;
+	int nodeps = 0, jobs = 0, force = 0, no_smoke = 0, smoke_vm = 0, status, nargs, ret = 0;
 	struct poptOption table[] = {
 		{ "command", 'c', POPT_ARG_ARGV, &commands, 0,
 		  "a command to add: its QAPI fragment, and optionally its handlers (repeatable)",
@@ -108,6 +108,8 @@ int cmd_forge(int argc, const char **argv)
 		  "also call NAME with JSON-ARGS in the smoke test (repeatable)", "'NAME [JSON-ARGS]'" },
 		{ "no-smoke", '\0', POPT_ARG_NONE, &no_smoke, 0,
 		  "do not start the agent after the build", NULL },
+		{ "vm", '\0', POPT_ARG_NONE, &smoke_vm, 0,
+		  "smoke-test in a small VM over a virtio-serial port (smoke --vm)", NULL },
 		{ "force", 'f', POPT_ARG_NONE, &force, 0,
 		  "replace the workspace directory when it exists", NULL },
 		CLI_COMMON_OPTIONS,
@@ -152,6 +154,7 @@ int cmd_forge(int argc, const char **argv)
 	o.nodeps = nodeps;
 	o.force = force;
 	o.no_smoke = no_smoke;
+	o.smoke_vm = smoke_vm;
 	o.jobs = jobs;
 	o.datadir = cli_datadir();
 	o.progress = cli_progress(&pr, cli_opts.quiet, cli_opts.json);

@@ -124,6 +124,8 @@ static int smoke(struct ws *ws, struct json_object *m, const struct ws_forge_opt
 	so.progress = *pr;
 	/* as-installed hook: the agent as the rpm's own unit starts it */
 	so.as_installed = true;
+	so.vm = o->smoke_vm;
+	so.datadir = o->datadir;
 	ws_info_event(&o->progress, OP, "forge: smoke");
 	ret = ws_op_smoke_report(ws, &res, &report, &so);
 	if (res.started) {

@@ -317,6 +317,7 @@ struct ws_forge_opts {
 	const char *const *defines;     /* for %prep and the build */
 	const char *const *calls;       /* extra smoke calls */
 	bool nodeps, force, no_smoke;
+	bool smoke_vm;                  /* smoke in a VM (ws_smoke_opts.vm) instead of on the host */
 	int jobs;
 	const char *datadir;
 	struct ws_progress progress;
