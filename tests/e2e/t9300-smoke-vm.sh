@@ -34,6 +34,21 @@ test_expect_success 'setup: the kernel, and the demo rpm forged' '
 	ls out/RPMS/*/qemu-guest-agent-*.rpm
 '
 
+test_expect_success 'forge recorded check-rpm and the as-installed smoke in the manifest' '
+	python3 - out/manifest.json <<-\EOF
+	import json, sys
+	m = json.load(open(sys.argv[1]))
+	d = m["deploy"]
+	r = d["rpms"][0]
+	# built here for a CentOS 7 spec: the vendor src.rpm names the target, the glibc of this host is newer
+	assert r["target"] == "el7" and r["target_source"].startswith("vendor src.rpm"), r
+	assert d["ok"] is False and any(p["kind"] == "glibc" and p["where"] == "/usr/bin/qemu-ga"
+	                                 for p in r["problems"]), d
+	assert m["smoke"]["ok"] is True, m["smoke"]
+	assert m["smoke"]["as_installed"]["unit"] == "/usr/lib/systemd/system/qemu-guest-agent.service", m["smoke"]
+	EOF
+'
+
 test_expect_success 'smoke --vm: the new commands answer from inside the VM' '
 	vm_procs >before &&
 	qga-forge smoke --vm -w out/workspace --call guest-get-osinfo --json >vm.json 2>vm.err &&
