@@ -27,7 +27,7 @@ BASE_CFLAGS = -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE \
 LIBS        = $(filter-out -L,$(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)) $(RPMBUILD_LIBS) -lrpmsign -lpthread
 
 BUILD      ?= build
-MODULES    := util workspace schemaedit specedit patchgen rpm agent publish
+MODULES    := util workspace schemaedit specedit patchgen rpm agent publish deploy vm
 LIB_SRCS   := $(foreach m,$(MODULES),$(wildcard src/$(m)/*.c))
 CLI_SRCS   := $(wildcard src/cli/*.c)
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -87,7 +87,7 @@ demo: deps
 # Benchmarks: each prints its ratio against the routine it replaces, measured
 # in the same run (never a timed test).
 bench: all
-	@for b in init add-command exec agent forge; do \
+	@for b in init add-command exec agent forge vm; do \
 		echo "== bench/$$b.sh"; ./bench/$$b.sh || exit 1; done
 
 install: all
@@ -100,6 +100,8 @@ install: all
 	install -m 0644 containers/el7/Containerfile containers/el7/CentOS-Vault.repo \
 		$(DESTDIR)$(DATADIR)/containers/el7/
 	install -m 0755 containers/el7/rebuild.sh $(DESTDIR)$(DATADIR)/containers/el7/rebuild.sh
+	install -d $(DESTDIR)$(DATADIR)/scripts
+	install -m 0755 scripts/vm-kernel.sh $(DESTDIR)$(DATADIR)/scripts/vm-kernel.sh
 
 clean:
 	rm -rf $(BUILD) qga-forge

@@ -117,6 +117,14 @@ _qga_forge() {
 		mapfile -t COMPREPLY < <(compgen -W 'el7' -- "$cur")
 		return 0
 		;;
+	--rpm)
+		_qga_forge_files "$cur" '*.rpm'
+		return 0
+		;;
+	-t | --target)
+		mapfile -t COMPREPLY < <(compgen -W 'el7 el8 el9 el10 fedora' -- "$cur")
+		return 0
+		;;
 	--mock)
 		local cfgs
 		cfgs=$(cd /etc/mock 2>/dev/null && ls -- *.cfg 2>/dev/null | sed 's/\.cfg$//')
@@ -147,6 +155,9 @@ _qga_forge() {
 		;;
 	publish)
 		[ "$nargs" -eq 0 ] && _qga_forge_dirs "$cur"
+		;;
+	check-rpm)
+		_qga_forge_files "$cur" '*.rpm'
 		;;
 	help)
 		[ "$nargs" -eq 0 ] &&

@@ -18,6 +18,9 @@ fedora_pkgs=(gcc make pkgconf-pkg-config rpm-devel rpm-build libgit2-devel json-
 # file: rpmbuild's brp-strip finds the binaries to strip with it (Fedora's rpm-build
 # requires it; Debian's rpm does not, and then packages ship unstripped).
 debian_pkgs+=(file libcreaterepo-c-dev gnupg groff-base man-db)
+# smoke --vm: QEMU for the host side, a static busybox for the guest's init
+debian_pkgs+=(qemu-system-x86 busybox-static)
+fedora_pkgs+=(qemu-system-x86-core busybox)
 fedora_pkgs+=(createrepo_c-devel rpm-sign gnupg2 groff-base man-db)
 # The fuzzers (make fuzz, tests/e2e/t8600-fuzz.sh): clang with libFuzzer and the
 # sanitizer runtimes; valgrind for make check-valgrind; flock (util-linux) for

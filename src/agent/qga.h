@@ -179,6 +179,24 @@ struct qga_smoke_opts {
 	size_t ncalls;
 	int timeout_ms;       /* per exchange, and for the agent to listen (0: default) */
 	const char *tmpdir;   /* parent of the private directory (NULL: $TMPDIR or /tmp) */
+	/*
+	 * As installed: the arguments the package's unit gives the agent
+	 * (ExecStart after the program, variables expanded; NULL-terminated,
+	 * or NULL). Its channel options (-m/--method, -p/--path), and those
+	 * naming files of a real host (-t/--statedir, -l/--logfile,
+	 * -f/--pidfile, -d/--daemonize) are replaced by the run's own; the
+	 * rest (--blacklist, --block-rpcs, --allow-rpcs, -F...) are kept, so
+	 * the vendor's RPC policy applies.
+	 */
+	const char *const *agent_args;
+	const char *config_text;  /* the package's qemu-ga.conf ($QGA_CONF), or NULL: none */
+	/*
+	 * An agent that runs elsewhere (in a VM): connect to this socket
+	 * instead of starting `agent`, and wait up to boot_timeout_ms for it
+	 * to answer guest-sync-delimited (reconnecting as needed).
+	 */
+	const char *socket;
+	int boot_timeout_ms;
 };
 
 struct qga_smoke_command {
@@ -215,8 +233,10 @@ struct qga_smoke_result {
 	bool agent_died;                   /* the agent exited before it was stopped */
 	char *agent_log;                   /* the agent's output and log (last 8 KiB) */
 	bool ok;                           /* every check passed */
+	char **argv;                       /* the command line the agent ran with */
+	long long first_reply_ms;          /* opts->socket: from the start to the first reply; else -1 */
 };
-#define QGA_SMOKE_RESULT_INIT { false, NULL, NULL, NULL, 0, NULL, 0, -1, false, NULL, false }
+#define QGA_SMOKE_RESULT_INIT { false, NULL, NULL, NULL, 0, NULL, 0, -1, false, NULL, false, NULL, -1 }
 
 /*
  * Start `opts->agent -m unix-listen -p SOCK -t STATE -l LOG -f PIDFILE` in

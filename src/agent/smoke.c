@@ -183,10 +183,78 @@ static char **agent_env(char *conf_var, char *smoke_var)
 	return env;
 }
 
-static int start_agent(struct agent_proc *a, const char *agent)
+/* qemu-ga options the run replaces: with their argument (1) or without (0). */
+static const struct {
+	char s;
+	const char *l;
+	int arg;
+} replaced_opts[] = {
+	{ 'm', "method", 1 }, { 'p', "path", 1 }, { 't', "statedir", 1 }, { 'l', "logfile", 1 },
+	{ 'f', "pidfile", 1 }, { 'd', "daemonize", 0 }, { 'D', "dump-conf", 0 },
+};
+
+/* How many words of args[i..] option i takes when it is one the run replaces (else 0). */
+static int replaced_words(const char *const *args, size_t i)
 {
-	const char *argv[] = { agent, "-m", "unix-listen", "-p", a->sock, "-t", a->state,
+	const char *w = args[i];
+	size_t k;
+
+	for (k = 0; k < sizeof(replaced_opts) / sizeof(replaced_opts[0]); k++) {
+		size_t ll = strlen(replaced_opts[k].l);
+
+		if (w[0] == '-' && w[1] == '-' && !strncmp(w + 2, replaced_opts[k].l, ll)) {
+			if (w[2 + ll] == '=')
+				return 1;
+			if (!w[2 + ll])
+				return replaced_opts[k].arg && args[i + 1] ? 2 : 1;
+		}
+		if (w[0] == '-' && w[1] == replaced_opts[k].s) {
+			if (!w[2])
+				return replaced_opts[k].arg && args[i + 1] ? 2 : 1;
+			if (replaced_opts[k].arg)
+				return 1;  /* "-pPATH" */
+		}
+	}
+	return 0;
+}
+
+/* The agent's command line: the unit's arguments minus what the run replaces, then ours. */
+static char **agent_argv(const struct agent_proc *a, const char *agent, const char *const *args)
+{
+	const char *ours[] = { "-m", "unix-listen", "-p", a->sock, "-t", a->state,
 			       "-l", a->logfile, "-f", a->pidfile, NULL };
+	size_t n = 0, i, j = 0;
+	char **argv;
+
+	while (args && args[n])
+		n++;
+	argv = xcalloc(n + sizeof(ours) / sizeof(ours[0]) + 2, sizeof(*argv));
+	argv[j++] = xstrdup(agent);
+	for (i = 0; i < n;) {
+		int skip = replaced_words(args, i);
+
+		if (skip) {
+			i += (size_t)skip;
+			continue;
+		}
+		argv[j++] = xstrdup(args[i++]);
+	}
+	for (i = 0; ours[i]; i++)
+		argv[j++] = xstrdup(ours[i]);
+	return argv;
+}
+
+static void free_argv(char **argv)
+{
+	size_t i;
+
+	for (i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+static int start_agent(struct agent_proc *a, const char *agent, char **argv)
+{
 	int report[2] = { -1, -1 }, outfd = -1, e = 0, ret = 0;
 	pid_t parent = getpid(), pid;
 	char *conf_var = xasprintf("QGA_CONF=%s", a->conf);
@@ -212,7 +280,7 @@ static int start_agent(struct agent_proc *a, const char *agent)
 		goto cleanup;
 	}
 	if (pid == 0)
-		child_exec(argv, env, outfd, report[1], parent);
+		child_exec((const char *const *)argv, env, outfd, report[1], parent);
 	a->pid = pid;
 	setpgid(pid, pid);
 	close(report[1]);
@@ -480,6 +548,8 @@ static void agent_gone(struct qga_smoke_result *r, struct agent_proc *a, char **
 
 	long long until = clock_now_ms() + DEATH_WAIT_MS;
 
+	if (a->pid <= 0)
+		return;  /* an agent elsewhere (opts->socket): no process of ours */
 	/* A closed connection often comes just before the exit status. */
 	while (!agent_exited(a) && clock_now_ms() < until)
 		clock_sleep_ms(POLL_MS);
@@ -534,6 +604,32 @@ static char *absolute_agent(const char *agent)
 	return xstrdup(agent);
 }
 
+/* An agent elsewhere: connect and handshake until it answers or the time is up. */
+static int connect_external(struct qga **out, const char *sock, int boot_ms, long long *first_ms)
+{
+	long long t0 = clock_now_ms(), deadline = t0 + (boot_ms > 0 ? boot_ms : 60000);
+	struct qga *q = NULL;
+
+	for (;;) {
+		if (fs_exists(sock) && qga_connect(&q, sock, 1000) == 0) {
+			qga_set_timeout(q, 500);
+			if (qga_sync(q) == 0) {
+				*first_ms = clock_now_ms() - t0;
+				*out = q;
+				return 0;
+			}
+			qga_free(q);
+			q = NULL;
+		} else {
+			clock_sleep_ms(POLL_MS);
+		}
+		error_clear();
+		if (clock_now_ms() >= deadline)
+			return error_set(ERR_GENERIC, "no agent answered on '%s' within %g s", sock,
+					 (deadline - t0) / 1000.0);
+	}
+}
+
 int qga_smoke_run(struct qga_smoke_result *out, const struct qga_smoke_opts *opts)
 {
 	struct agent_proc a = { .pid = -1, .status = -1 };
@@ -546,6 +642,16 @@ int qga_smoke_run(struct qga_smoke_result *out, const struct qga_smoke_opts *opt
 	int ret;
 
 	*out = (struct qga_smoke_result)QGA_SMOKE_RESULT_INIT;
+	if (opts->socket) {
+		out->agent = xstrdup(opts->agent ? opts->agent : opts->socket);
+		if ((ret = prepare_calls(out, opts)) < 0)
+			goto cleanup;
+		out->started = true;
+		if ((ret = connect_external(&q, opts->socket, opts->boot_timeout_ms,
+					    &out->first_reply_ms)) < 0)
+			goto cleanup;
+		goto connected;
+	}
 	if (!opts->agent || !*opts->agent)
 		return error_set(ERR_INPUT, "no agent to run");
 	out->agent = absolute_agent(opts->agent);
@@ -558,13 +664,22 @@ int qga_smoke_run(struct qga_smoke_result *out, const struct qga_smoke_opts *opt
 	ret = make_dir(&a, opts->tmpdir);
 	if (ret < 0)
 		goto cleanup;
-	ret = start_agent(&a, out->agent);
+	if (opts->config_text) {
+		/* the package's qemu-ga.conf, where $QGA_CONF points */
+		free(a.conf);
+		a.conf = fs_path_join(a.dir, "qemu-ga.conf");
+		if ((ret = fs_write_atomic(a.conf, opts->config_text, strlen(opts->config_text), 0600)) < 0)
+			goto cleanup;
+	}
+	out->argv = agent_argv(&a, out->agent, opts->agent_args);
+	ret = start_agent(&a, out->agent, out->argv);
 	if (ret < 0)
 		goto cleanup;
 	out->started = true;
 	ret = connect_agent(&q, &a, out->agent, timeout);
 	if (ret < 0)
 		goto cleanup;
+connected:
 	qga_set_timeout(q, timeout);
 	ret = qga_sync(q);
 	if (ret == 0)
@@ -615,6 +730,8 @@ void qga_smoke_result_release(struct qga_smoke_result *r)
 {
 	size_t i;
 
+	free_argv(r->argv);
+	r->argv = NULL;
 	for (i = 0; i < r->ncommands; i++)
 		free(r->commands[i].name);
 	for (i = 0; i < r->ncalls; i++) {
@@ -646,6 +763,16 @@ struct json_object *qga_smoke_result_json(const struct qga_smoke_result *r)
 	json_object_object_add(o, "agent", string_or_null(r->agent));
 	json_object_object_add(o, "agent_version", string_or_null(r->agent_version));
 	json_object_object_add(o, "agent_status", json_object_new_int(r->agent_status));
+	if (r->first_reply_ms >= 0)
+		json_object_object_add(o, "first_reply_seconds",
+				       json_object_new_double((double)r->first_reply_ms / 1000.0));
+	if (r->argv) {
+		struct json_object *av = json_object_new_array();
+
+		for (i = 0; r->argv[i]; i++)
+			json_object_array_add(av, json_object_new_string(r->argv[i]));
+		json_object_object_add(o, "argv", av);
+	}
 	cmds = json_object_new_array();
 	for (i = 0; i < r->ncommands; i++) {
 		const struct qga_smoke_command *c = &r->commands[i];

@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 
+#include "check_rpm.h"
 #include "cli.h"
 #include "commands.h"
 #include "workspace/workspace.h"
@@ -24,6 +25,8 @@ static void print_summary(struct json_object *m)
 	}
 	if (json_object_object_get_ex(m, "outdir", &v))
 		printf("manifest: %s/manifest.json\n", json_object_get_string(v));
+	if (json_object_object_get_ex(m, "deploy", &v))
+		check_rpm_print(stdout, v, 0);
 }
 
 int cmd_build(int argc, const char **argv)

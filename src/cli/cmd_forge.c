@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 
+#include "check_rpm.h"
 #include "cli.h"
 #include "commands.h"
 #include "workspace/workspace.h"
@@ -28,6 +29,9 @@ static void print_smoke(struct json_object *smoke)
 	struct json_object *calls, *v;
 	size_t i;
 
+	if (json_object_object_get_ex(smoke, "as_installed", &v) && v &&
+	    json_object_object_get_ex(v, "unit", &calls))
+		printf("smoke:     as installed (%s)\n", json_object_get_string(calls));
 	if (!json_object_object_get_ex(smoke, "calls", &calls))
 		return;
 	for (i = 0; i < json_object_array_length(calls); i++) {
@@ -67,6 +71,8 @@ static void print_text(const struct ws_forge_result *r)
 	if (json_object_object_get_ex(m, "agent", &v))
 		printf("agent:     %s\n", json_object_get_string(v));
 	printf("manifest:  %s/manifest.json\n", r->outdir);
+	if (json_object_object_get_ex(m, "deploy", &v))
+		check_rpm_print(stdout, v, 0);
 	if (json_object_object_get_ex(m, "smoke", &v))
 		print_smoke(v);
 }
@@ -86,7 +92,7 @@ int cmd_forge(int argc, const char **argv)
 {
 	const char **commands = NULL, **defines = NULL, **calls = NULL;
 	const char *outdir = NULL;
-	int nodeps = 0, jobs = 0, force = 0, no_smoke = 0, status, nargs, ret = 0;
+	int nodeps = 0, jobs = 0, force = 0, no_smoke = 0, smoke_vm = 0, status, nargs, ret = 0;
 	struct poptOption table[] = {
 		{ "command", 'c', POPT_ARG_ARGV, &commands, 0,
 		  "a command to add: its QAPI fragment, and optionally its handlers (repeatable)",
@@ -102,6 +108,8 @@ int cmd_forge(int argc, const char **argv)
 		  "also call NAME with JSON-ARGS in the smoke test (repeatable)", "'NAME [JSON-ARGS]'" },
 		{ "no-smoke", '\0', POPT_ARG_NONE, &no_smoke, 0,
 		  "do not start the agent after the build", NULL },
+		{ "vm", '\0', POPT_ARG_NONE, &smoke_vm, 0,
+		  "smoke-test in a small VM over a virtio-serial port (smoke --vm)", NULL },
 		{ "force", 'f', POPT_ARG_NONE, &force, 0,
 		  "replace the workspace directory when it exists", NULL },
 		CLI_COMMON_OPTIONS,
@@ -146,6 +154,7 @@ int cmd_forge(int argc, const char **argv)
 	o.nodeps = nodeps;
 	o.force = force;
 	o.no_smoke = no_smoke;
+	o.smoke_vm = smoke_vm;
 	o.jobs = jobs;
 	o.datadir = cli_datadir();
 	o.progress = cli_progress(&pr, cli_opts.quiet, cli_opts.json);

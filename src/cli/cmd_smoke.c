@@ -43,6 +43,33 @@ static void print_text(const struct qga_smoke_result *r)
 	}
 }
 
+/* What smoke --as-installed or --vm did, before the calls. */
+static void print_report(struct json_object *rep, const struct qga_smoke_result *r)
+{
+	struct json_object *ai = NULL, *vm = NULL, *v;
+	size_t i;
+
+	json_object_object_get_ex(rep, "as_installed", &ai);
+	json_object_object_get_ex(rep, "vm", &vm);
+	if (vm) {
+		printf("vm: kernel %s, %s (%s), initramfs %lld KiB",
+		       json_object_get_string(json_object_object_get(vm, "release")),
+		       json_object_get_string(json_object_object_get(vm, "accelerator")),
+		       json_object_get_string(json_object_object_get(vm, "accelerator_reason")),
+		       (long long)json_object_get_int64(json_object_object_get(vm, "initrd_bytes")) / 1024);
+		if (json_object_object_get_ex(vm, "boot_seconds", &v) && v)
+			printf(", first reply %.1f s after start", json_object_get_double(v));
+		printf("\nguest: %s\n", json_object_get_string(json_object_object_get(vm, "guest_command")));
+	} else if (ai) {
+		printf("as installed: %s of %s\n", json_object_get_string(json_object_object_get(ai, "unit")),
+		       json_object_get_string(json_object_object_get(ai, "rpm")));
+		printf("command line:");
+		for (i = 0; r->argv && r->argv[i]; i++)
+			printf(" %s", r->argv[i]);
+		putchar('\n');
+	}
+}
+
 static void print_summary(const struct qga_smoke_result *r)
 {
 	size_t i, passed = 0;
@@ -55,8 +82,22 @@ static void print_summary(const struct qga_smoke_result *r)
 int cmd_smoke(int argc, const char **argv)
 {
 	char *agent_opt = NULL, *timeout_text = NULL; /* popt's copies: ours to free */
-	char **call_specs = NULL;
+	char **call_specs = NULL, **rpm_opt = NULL;
+	char *kernel_dir = NULL, *accel = NULL;
+	int as_installed = 0, in_vm = 0;
 	struct poptOption table[] = {
+		{ "as-installed", '\0', POPT_ARG_NONE, &as_installed, 0,
+		  "start the agent as the package's systemd unit does (its ExecStart, the "
+		  "EnvironmentFile= it ships, its qemu-ga.conf), on a socket", NULL },
+		{ "vm", '\0', POPT_ARG_NONE, &in_vm, 0,
+		  "boot a small VM holding the packages and call the agent started in it as its "
+		  "unit starts it, over a virtio-serial port", NULL },
+		{ "rpm", '\0', POPT_ARG_ARGV, &rpm_opt, 0,
+		  "the packages for --as-installed and --vm (default: the workspace's build)", "RPM" },
+		{ "kernel-dir", '\0', POPT_ARG_STRING, &kernel_dir, 0,
+		  "the VM's kernel (made by scripts/vm-kernel.sh; default: that script's cache)", "DIR" },
+		{ "accel", '\0', POPT_ARG_STRING, &accel, 0,
+		  "the VM's accelerator (default: KVM when it boots a kernel here, else TCG)", "kvm|tcg" },
 		{ "agent", '\0', POPT_ARG_STRING, &agent_opt, 0,
 		  "run this qemu-ga instead of the workspace's build", "PATH" },
 		{ "call", '\0', POPT_ARG_ARGV, &call_specs, 0,
@@ -75,6 +116,7 @@ int cmd_smoke(int argc, const char **argv)
 	struct ws_smoke_plan *plan = NULL;
 	struct cli_progress pr;
 	struct ws *ws = NULL;
+	struct json_object *report = NULL;
 	size_t i;
 
 	if (!ctx)
@@ -89,12 +131,31 @@ int cmd_smoke(int argc, const char **argv)
 		status = cli_fail(ERR_USAGE);
 		goto out;
 	}
+	if ((kernel_dir || accel) && !in_vm) {
+		status = cli_usage("smoke", "--kernel-dir and --accel are for --vm");
+		goto out;
+	}
+	if (accel && strcmp(accel, "kvm") && strcmp(accel, "tcg")) {
+		status = cli_usage("smoke", "--accel %s: expected kvm or tcg", accel);
+		goto out;
+	}
+	if (rpm_opt && !as_installed && !in_vm) {
+		status = cli_usage("smoke", "--rpm is for --as-installed");
+		goto out;
+	}
+	o.as_installed = as_installed;
+	o.vm = in_vm;
+	o.rpms = (const char *const *)rpm_opt;
+	o.kernel_dir = kernel_dir;
+	o.accel = accel;
+	o.datadir = cli_datadir();
 	o.agent = agent_opt;
 	o.calls = (const char *const *)call_specs;
 	o.timeout_ms = timeout_ms;
 	o.progress = cli_progress(&pr, cli_opts.quiet, false);
 	/* --agent alone tests a binary; otherwise the workspace says what to call. */
-	if ((cli_opts.workspace || !agent_opt) && (ret = ws_open(&ws, cli_opts.workspace)) < 0) {
+	if ((cli_opts.workspace || (!agent_opt && !rpm_opt)) &&
+	    (ret = ws_open(&ws, cli_opts.workspace)) < 0) {
 		status = cli_fail(ret);
 		goto out;
 	}
@@ -106,6 +167,7 @@ int cmd_smoke(int argc, const char **argv)
 	ws_free(ws);
 	ws = NULL;
 	ret = ws_smoke_run(&res, plan);
+	report = ws_smoke_plan_report(plan, &res);
 	if (ret < 0 && !res.started) {
 		status = cli_fail(ret);
 		goto out;
@@ -113,9 +175,12 @@ int cmd_smoke(int argc, const char **argv)
 	if (cli_opts.json) {
 		struct json_object *j = qga_smoke_result_json(&res);
 
+		json_object_object_foreach(report, k, v)
+			json_object_object_add(j, k, json_object_get(v));
 		cli_print_json(j);
 		json_object_put(j);
 	} else {
+		print_report(report, &res);
 		print_text(&res);
 		if (ret == 0)
 			print_summary(&res);
@@ -125,11 +190,21 @@ int cmd_smoke(int argc, const char **argv)
 			fflush(stdout);
 			fprintf(stderr, "%s\n", res.agent_log);
 		}
+		if (!cli_opts.json && !cli_opts.quiet) {
+			struct json_object *vm, *t;
+
+			if (json_object_object_get_ex(report, "vm", &vm) &&
+			    json_object_object_get_ex(vm, "console_tail", &t) && t) {
+				fflush(stdout);
+				fprintf(stderr, "guest console (last lines):\n%s\n", json_object_get_string(t));
+			}
+		}
 		status = cli_fail(ret);
 		goto out;
 	}
 	status = cli_finish(0);
 out:
+	json_object_put(report);
 	qga_smoke_result_release(&res);
 	ws_smoke_plan_free(plan);
 	ws_free(ws);
@@ -141,5 +216,12 @@ out:
 	poptFreeContext(ctx);
 	free(agent_opt);
 	free(timeout_text);
+	free(kernel_dir);
+	free(accel);
+	if (rpm_opt) {
+		for (i = 0; rpm_opt[i]; i++)
+			free(rpm_opt[i]);
+		free(rpm_opt);
+	}
 	return status;
 }

@@ -10,7 +10,7 @@
  *     src/workspace/ (typed options and result, progress through a
  *     struct ws_progress, documented in workspace.h, unit-tested in
  *     tests/unit/), or a function of the module it belongs to when it
- *     needs no workspace (spec, exec, publish).
+ *     needs no workspace (spec, exec, publish, check-rpm).
  *  2. Write src/cli/cmd_<name>.c with `int cmd_<name>(int argc, const char
  *     **argv)`: a popt table that includes CLI_COMMON_OPTIONS and ends with
  *     POPT_AUTOHELP POPT_TABLEEND, parsed by cli_parse(); usage errors with
@@ -42,5 +42,6 @@ int cmd_exec(int argc, const char **argv);
 int cmd_spec(int argc, const char **argv);
 int cmd_patch(int argc, const char **argv);
 int cmd_publish(int argc, const char **argv);
+int cmd_check_rpm(int argc, const char **argv);
 
 #endif

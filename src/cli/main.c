@@ -20,6 +20,7 @@ const struct cli_command cli_commands[] = {
 	{ "exec", cmd_exec, "run one command on an agent socket" },
 	{ "patch", cmd_patch, "export the commits as patches and sync the spec" },
 	{ "spec", cmd_spec, "edit a spec file: add-patch, renumber, bump, check" },
+	{ "check-rpm", cmd_check_rpm, "check that built rpms install and run on their target" },
 	{ "publish", cmd_publish, "copy built rpms into a yum repository, signed, with metadata" },
 	{ "help", cmd_help, "list the commands" },
 	{ "version", cmd_version, "print the version of qga-forge" },

@@ -624,3 +624,262 @@ int srpm_list_files(struct buf *out, const char *rpm_path)
 {
 	return walk_payload(rpm_path, list_one, out);
 }
+
+/* The payload walk, for callers outside this file. */
+struct srpm_payload_file {
+	rpmfi fi;
+	const char *name;
+	int (*fn)(struct srpm_payload_file *f, void *arg);
+	void *arg;
+};
+
+const char *srpm_payload_name(const struct srpm_payload_file *f)
+{
+	return f->name;
+}
+
+unsigned srpm_payload_mode(const struct srpm_payload_file *f)
+{
+	return (unsigned)rpmfiFMode(f->fi);
+}
+
+uint64_t srpm_payload_size(const struct srpm_payload_file *f)
+{
+	return (uint64_t)rpmfiFSize(f->fi);
+}
+
+long srpm_payload_read(struct srpm_payload_file *f, void *buf, size_t n)
+{
+	ssize_t got;
+
+	if (!rpmfiArchiveHasContent(f->fi))
+		return 0;
+	got = rpmfiArchiveRead(f->fi, buf, n);
+	if (got < 0)
+		return error_set(ERR_INPUT, "cannot read '%s' from the payload: %s", f->name,
+				 rpmfileStrerror((int)got));
+	return (long)got;
+}
+
+static int payload_trampoline(rpmfi fi, const char *name, void *arg)
+{
+	struct srpm_payload_file *f = arg;
+
+	f->fi = fi;
+	f->name = name;
+	return f->fn(f, f->arg);
+}
+
+int srpm_walk_payload(const char *rpm_path,
+		      int (*fn)(struct srpm_payload_file *f, void *arg), void *arg)
+{
+	struct srpm_payload_file f = { NULL, NULL, fn, arg };
+
+	return walk_payload(rpm_path, payload_trampoline, &f);
+}
+
+void srpm_pkg_release(struct srpm_pkg *pkg)
+{
+	size_t i;
+
+	free(pkg->nevra);
+	free(pkg->name);
+	free(pkg->release);
+	free(pkg->arch);
+	for (i = 0; i < pkg->nscripts; i++) {
+		free(pkg->scripts[i].label);
+		free(pkg->scripts[i].prog);
+		free(pkg->scripts[i].body);
+	}
+	free(pkg->scripts);
+	for (i = 0; i < pkg->nfiles; i++)
+		free(pkg->files[i]);
+	free(pkg->files);
+	free(pkg->modes);
+	for (i = 0; i < pkg->nrequires; i++)
+		free(pkg->requires[i]);
+	free(pkg->requires);
+	memset(pkg, 0, sizeof(*pkg));
+}
+
+/* A string or string-array tag joined with spaces ("" when absent). */
+static char *tag_joined(Header h, rpmTagVal tag)
+{
+	struct rpmtd_s td;
+	struct buf b = BUF_INIT;
+	const char *s;
+
+	if (headerGet(h, tag, &td, HEADERGET_MINMEM)) {
+		while ((s = rpmtdNextString(&td))) {
+			if (b.len)
+				buf_putc(&b, ' ');
+			buf_puts(&b, s);
+		}
+		rpmtdFreeData(&td);
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* The i-th string of an array tag, or NULL. */
+static char *tag_string_at(Header h, rpmTagVal tag, uint32_t i)
+{
+	struct rpmtd_s td;
+	char *r = NULL;
+
+	if (headerGet(h, tag, &td, HEADERGET_MINMEM)) {
+		if (rpmtdSetIndex(&td, (int)i) >= 0 && rpmtdGetString(&td))
+			r = xstrdup(rpmtdGetString(&td));
+		rpmtdFreeData(&td);
+	}
+	return r;
+}
+
+static void add_script(struct srpm_pkg *p, char *label, char *prog, char *body)
+{
+	p->scripts = xrealloc(p->scripts, (p->nscripts + 1) * sizeof(*p->scripts));
+	p->scripts[p->nscripts].label = label;
+	p->scripts[p->nscripts].prog = prog ? prog : xstrdup("");
+	p->scripts[p->nscripts].body = body ? body : xstrdup("");
+	p->nscripts++;
+}
+
+static const struct {
+	rpmTagVal script, prog;
+	const char *label;
+} scriptlet_tags[] = {
+	{ RPMTAG_PRETRANS, RPMTAG_PRETRANSPROG, "%pretrans" },
+	{ RPMTAG_PREIN, RPMTAG_PREINPROG, "%pre" },
+	{ RPMTAG_POSTIN, RPMTAG_POSTINPROG, "%post" },
+	{ RPMTAG_PREUN, RPMTAG_PREUNPROG, "%preun" },
+	{ RPMTAG_POSTUN, RPMTAG_POSTUNPROG, "%postun" },
+	{ RPMTAG_POSTTRANS, RPMTAG_POSTTRANSPROG, "%posttrans" },
+	{ RPMTAG_VERIFYSCRIPT, RPMTAG_VERIFYSCRIPTPROG, "%verifyscript" },
+};
+
+/* Triggers and file triggers share one layout: scripts, progs, and conditions pointing at them. */
+static const struct {
+	rpmTagVal scripts, progs, names, index, flags;
+	const char *kind;  /* "trigger", "filetrigger", "transfiletrigger" */
+} trigger_tags[] = {
+	{ RPMTAG_TRIGGERSCRIPTS, RPMTAG_TRIGGERSCRIPTPROG, RPMTAG_TRIGGERNAME, RPMTAG_TRIGGERINDEX,
+	  RPMTAG_TRIGGERFLAGS, "trigger" },
+	{ RPMTAG_FILETRIGGERSCRIPTS, RPMTAG_FILETRIGGERSCRIPTPROG, RPMTAG_FILETRIGGERNAME,
+	  RPMTAG_FILETRIGGERINDEX, RPMTAG_FILETRIGGERFLAGS, "filetrigger" },
+	{ RPMTAG_TRANSFILETRIGGERSCRIPTS, RPMTAG_TRANSFILETRIGGERSCRIPTPROG,
+	  RPMTAG_TRANSFILETRIGGERNAME, RPMTAG_TRANSFILETRIGGERINDEX, RPMTAG_TRANSFILETRIGGERFLAGS,
+	  "transfiletrigger" },
+};
+
+static const char *trigger_when(rpmsenseFlags f)
+{
+	if (f & RPMSENSE_TRIGGERPREIN)
+		return "prein";
+	if (f & RPMSENSE_TRIGGERUN)
+		return "un";
+	if (f & RPMSENSE_TRIGGERPOSTUN)
+		return "postun";
+	return "in";
+}
+
+static void read_triggers(struct srpm_pkg *p, Header h, size_t k)
+{
+	struct rpmtd_s scripts, index, flags;
+	const char *body;
+	uint32_t i = 0;
+
+	if (!headerGet(h, trigger_tags[k].scripts, &scripts, HEADERGET_MINMEM))
+		return;
+	if (!headerGet(h, trigger_tags[k].index, &index, HEADERGET_MINMEM))
+		rpmtdReset(&index);
+	if (!headerGet(h, trigger_tags[k].flags, &flags, HEADERGET_MINMEM))
+		rpmtdReset(&flags);
+	while ((body = rpmtdNextString(&scripts))) {
+		char *cond = NULL, *prog = tag_string_at(h, trigger_tags[k].progs, i);
+		const char *when = "in";
+		uint32_t *ix;
+		int c = 0;
+
+		/* The first condition that points at this script names it. */
+		rpmtdInit(&index);
+		while ((ix = rpmtdNextUint32(&index))) {
+			if (*ix == i) {
+				uint32_t *fl;
+
+				cond = tag_string_at(h, trigger_tags[k].names, (uint32_t)c);
+				if (rpmtdSetIndex(&flags, c) >= 0 && (fl = rpmtdGetUint32(&flags)))
+					when = trigger_when(*fl);
+				break;
+			}
+			c++;
+		}
+		add_script(p, xasprintf("%%%s%s%s%s", trigger_tags[k].kind, when, cond ? " -- " : "",
+					cond ? cond : ""), prog, xstrdup(body));
+		free(cond);
+		i++;
+	}
+	rpmtdFreeData(&scripts);
+	rpmtdFreeData(&index);
+	rpmtdFreeData(&flags);
+}
+
+int srpm_read_package(struct srpm_pkg *out, const char *path)
+{
+	Header h = NULL;
+	rpmfiles files = NULL;
+	rpmds ds = NULL;
+	size_t k;
+	int ret, i, n;
+
+	memset(out, 0, sizeof(*out));
+	if ((ret = read_header(&h, NULL, path)) < 0)
+		return ret;
+	out->nevra = headerGetAsString(h, RPMTAG_NEVRA);
+	out->name = hstr(h, RPMTAG_NAME);
+	out->release = hstr(h, RPMTAG_RELEASE);
+	out->arch = hstr(h, RPMTAG_ARCH);
+	out->is_source = headerIsSource(h);
+	if (!out->name || !out->release || !out->nevra) {
+		ret = error_set(ERR_INPUT, "'%s': the package header has no name or release", path);
+		goto cleanup;
+	}
+	if (!out->arch)
+		out->arch = xstrdup(out->is_source ? "src" : "noarch");
+	for (k = 0; k < sizeof(scriptlet_tags) / sizeof(scriptlet_tags[0]); k++) {
+		if (!headerIsEntry(h, scriptlet_tags[k].script) &&
+		    !headerIsEntry(h, scriptlet_tags[k].prog))
+			continue;
+		add_script(out, xstrdup(scriptlet_tags[k].label), tag_joined(h, scriptlet_tags[k].prog),
+			   tag_joined(h, scriptlet_tags[k].script));
+	}
+	for (k = 0; k < sizeof(trigger_tags) / sizeof(trigger_tags[0]); k++)
+		read_triggers(out, h, k);
+
+	files = rpmfilesNew(NULL, h, 0, 0);
+	n = files ? rpmfilesFC(files) : 0;
+	out->files = xcalloc((size_t)n + 1, sizeof(*out->files));
+	out->modes = xcalloc((size_t)n + 1, sizeof(*out->modes));
+	for (i = 0; i < n; i++) {
+		char *fn = rpmfilesFN(files, i);
+
+		out->files[out->nfiles] = xstrdup(fn ? fn : "");
+		out->modes[out->nfiles++] = (unsigned)rpmfilesFMode(files, i);
+		free(fn);
+	}
+
+	ds = rpmdsNew(h, RPMTAG_REQUIRENAME, 0);
+	out->requires = xcalloc((size_t)rpmdsCount(ds) + 1, sizeof(*out->requires));
+	while (rpmdsNext(ds) >= 0) {
+		const char *name = rpmdsN(ds);
+
+		if (!name || (rpmdsFlags(ds) & RPMSENSE_RPMLIB) || !strncmp(name, "rpmlib(", 7))
+			continue;
+		out->requires[out->nrequires++] = xstrdup(name);
+	}
+cleanup:
+	if (ret)
+		srpm_pkg_release(out);
+	rpmdsFree(ds);
+	rpmfilesFree(files);
+	headerFree(h);
+	return ret;
+}

@@ -111,4 +111,55 @@ int srpm_extract_file(const char *rpm_path, const char *path, const char *dest);
 /* List the payload's file paths, one per line, into out. */
 int srpm_list_files(struct buf *out, const char *rpm_path);
 
+/*
+ * What a binary package says about itself, for checks of where it can be
+ * installed (src/deploy). Strings are owned by the struct.
+ */
+struct srpm_script {
+	char *label;   /* "%post", "%triggerin -- glibc", "%filetriggerin" */
+	char *prog;    /* the interpreter and its arguments ("/bin/sh"), or "" */
+	char *body;    /* the script text ("" when the scriptlet has only an interpreter) */
+};
+
+struct srpm_pkg {
+	char *nevra;      /* name-[epoch:]version-release.arch */
+	char *name, *release, *arch;
+	bool is_source;
+	struct srpm_script *scripts;
+	size_t nscripts;
+	char **files;     /* every path of the package, in header order */
+	unsigned *modes;  /* their st_mode */
+	size_t nfiles;
+	char **requires;  /* "libc.so.6(GLIBC_2.34)(64bit)", rpmlib() entries left out */
+	size_t nrequires;
+};
+
+/*
+ * Read scriptlets (%pre, %post, %preun, %postun, %pretrans, %posttrans,
+ * %verifyscript), triggers and file triggers, the file list and the
+ * requirements of a package's header. Errors as srpm_read_info().
+ */
+int srpm_read_package(struct srpm_pkg *out, const char *path);
+void srpm_pkg_release(struct srpm_pkg *pkg);
+
+/*
+ * A file met while walking a payload (valid only inside the callback).
+ * srpm_payload_read() reads the file's content sequentially; a callback may
+ * read part of it, all of it or none.
+ */
+struct srpm_payload_file;
+const char *srpm_payload_name(const struct srpm_payload_file *f);
+unsigned srpm_payload_mode(const struct srpm_payload_file *f);
+uint64_t srpm_payload_size(const struct srpm_payload_file *f);
+/* Bytes read (0 at the end, or when the file's content is elsewhere: hard links), or < 0. */
+long srpm_payload_read(struct srpm_payload_file *f, void *buf, size_t n);
+
+/*
+ * Walk the payload of `rpm_path` with librpm's archive reader, calling fn
+ * for each file; fn returns 0 to go on, 1 to stop, < 0 (an error it set) to
+ * fail.
+ */
+int srpm_walk_payload(const char *rpm_path,
+		      int (*fn)(struct srpm_payload_file *f, void *arg), void *arg);
+
 #endif

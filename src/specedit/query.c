@@ -108,7 +108,7 @@ static int query_child(void *arg)
 	rpmSpecSrc src;
 	Header h;
 	const char *prep;
-	json_object *o, *patches, *applied;
+	json_object *o, *patches, *applied, *sources;
 	struct hit *hits = NULL;
 	size_t nhits = 0, alloc = 0, i;
 	char *packager;
@@ -148,6 +148,7 @@ static int query_child(void *arg)
 
 	patches = json_object_new_array();
 	applied = json_object_new_array();
+	sources = json_object_new_array();
 	prep = rpmSpecGetSection(spec, RPMBUILD_PREP);
 	si = rpmSpecSrcIterInit(spec);
 	while ((src = rpmSpecSrcIterNext(si)) != NULL) {
@@ -156,8 +157,11 @@ static int query_child(void *arg)
 		size_t flen;
 		const char *p;
 
-		if (!(rpmSpecSrcFlags(src) & RPMBUILD_ISPATCH))
+		if (!(rpmSpecSrcFlags(src) & RPMBUILD_ISPATCH)) {
+			if (rpmSpecSrcFlags(src) & RPMBUILD_ISSOURCE)
+				add_src(sources, rpmSpecSrcNum(src), rpmSpecSrcFilename(src, 0));
 			continue;
+		}
 		file = rpmSpecSrcFilename(src, 0);
 		add_src(patches, rpmSpecSrcNum(src), file);
 		if (!prep)
@@ -186,6 +190,7 @@ static int query_child(void *arg)
 		add_src(applied, hits[i].number, hits[i].file);
 	json_object_object_add(o, "patches", patches);
 	json_object_object_add(o, "applied", applied);
+	json_object_object_add(o, "sources", sources);
 	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), stdout);
 	fflush(stdout);
 	rpmSpecSrcIterFree(si);
@@ -350,6 +355,9 @@ int spec_query_internal(struct spec_info *out, char **packager, const char *path
 	parse_srcs(&out->patches, &out->npatches, v);
 	json_object_object_get_ex(o, "applied", &v);
 	parse_srcs(&out->applied, &out->napplied, v);
+	v = NULL;
+	json_object_object_get_ex(o, "sources", &v);
+	parse_srcs(&out->sources, &out->nsources, v);
 out:
 	if (tmpfd >= 0)
 		close(tmpfd);
@@ -392,6 +400,7 @@ void spec_info_release(struct spec_info *info)
 	free(info->release);
 	free_srcs(info->patches, info->npatches);
 	free_srcs(info->applied, info->napplied);
+	free_srcs(info->sources, info->nsources);
 	memset(info, 0, sizeof(*info));
 }
 

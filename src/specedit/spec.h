@@ -179,6 +179,14 @@ struct spec_renumber_map {
 int spec_renumber(struct buf *out, struct spec_renumber_map **map, size_t *nmap,
 		  const char *path, const struct buf *in);
 
+/*
+ * Set the value of the numbered tag SourceN (a plain file name: the
+ * caller validates it), keeping every other byte. ERR_NOTFOUND when the
+ * spec has no SourceN in effect.
+ */
+int spec_set_source(struct buf *out, const char *path, const struct buf *in, int number,
+		    const char *value);
+
 /* ---- rpm's view ---- */
 
 struct spec_query_opts {
@@ -201,6 +209,8 @@ struct spec_info {
 	size_t npatches;
 	struct spec_src *applied;       /* as the expanded %prep applies them, in order */
 	size_t napplied;
+	struct spec_src *sources;       /* Source tags (not patches), in rpm's number order */
+	size_t nsources;
 };
 
 /*

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 #include <rpm/rpmbuild.h>
 
+#include "deploy/deploy.h"
 #include "internal.h"
 #include "rpm/srpm.h"
 #include "util/banned.h"
@@ -284,6 +285,32 @@ static struct json_object *command_files(const struct ws_state *st)
 	return files;
 }
 
+/*
+ * Record deploy_check() of the binary rpms as manifest.deploy. A package
+ * built here from a vendor spec has no dist tag (this host has no %dist):
+ * the vendor src.rpm's Release names the target then.
+ */
+static int check_deploy(struct json_object *m, struct json_object *rpms, struct ws *ws)
+{
+	const struct ws_state *st = ws_info(ws);
+	struct json_object *d = NULL;
+	struct deploy_opts o = { NULL, NULL, true };
+	size_t i, n = json_object_array_length(rpms);
+	const char **paths = xcalloc(n + 1, sizeof(*paths));
+	int ret;
+
+	for (i = 0; i < n; i++)
+		paths[i] = json_object_get_string(json_object_array_get_idx(rpms, i));
+	if (st->has_srpm)
+		o.fallback_release = st->srpm.release;
+	if ((ret = deploy_check_json(&d, paths, n, &o)) < 0)
+		error_prefix(ret, "step 'check-rpm' failed");
+	else
+		json_object_object_add(m, "deploy", d);
+	free(paths);
+	return ret;
+}
+
 /* The manifest: what went in, what came out, and how long it took. */
 static struct json_object *manifest(struct ws *ws, const struct ws_build_opts *o, const char *out,
 				    const char *srpm, struct json_object *found, const char *agent,
@@ -475,6 +502,9 @@ int ws_build_run(struct ws *ws, const struct ws_build_opts *o, struct json_objec
 
 	step = "manifest";
 	m = manifest(ws, o, out, srpm, found, agent, log);
+	/* check-rpm hook: is what was built deployable on its target? */
+	if (!o->srpm_only && (ret = check_deploy(m, found, ws)) < 0)
+		goto cleanup;
 	if (extra_timings) {
 		json_object_object_foreach(extra_timings, k, tv)
 			json_object_object_add(timings, k, json_object_get(tv));

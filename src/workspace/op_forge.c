@@ -116,16 +116,26 @@ static int smoke(struct ws *ws, struct json_object *m, const struct ws_forge_opt
 {
 	struct qga_smoke_result res = QGA_SMOKE_RESULT_INIT;
 	struct ws_smoke_opts so = { 0 };
-	struct json_object *tm;
+	struct json_object *tm, *report = NULL;
 	double t0 = clock_now();
 	int ret;
 
 	so.calls = o->calls;
 	so.progress = *pr;
+	/* as-installed hook: the agent as the rpm's own unit starts it */
+	so.as_installed = true;
+	so.vm = o->smoke_vm;
+	so.datadir = o->datadir;
 	ws_info_event(&o->progress, OP, "forge: smoke");
-	ret = ws_op_smoke(ws, &res, &so);
-	if (res.started)
-		json_object_object_add(m, "smoke", qga_smoke_result_json(&res));
+	ret = ws_op_smoke_report(ws, &res, &report, &so);
+	if (res.started) {
+		struct json_object *j = qga_smoke_result_json(&res);
+
+		json_object_object_foreach(report, k, v)
+			json_object_object_add(j, k, json_object_get(v));
+		json_object_object_add(m, "smoke", j);
+	}
+	json_object_put(report);
 	if (json_object_object_get_ex(m, "timings", &tm))
 		ws_add_timing(tm, "smoke", clock_now() - t0);
 	qga_smoke_result_release(&res);

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "internal.h"
+#include "rpc_policy.h"
 #include "specedit/spec.h"
 #include "util/banned.h"
 
@@ -289,6 +290,41 @@ static int stage_files(struct ws_txn *t, bool *changed, struct ws_patch_result *
 	return ret;
 }
 
+/* The commands the workspace added, for rpc_policy_sync(). */
+static int policy_hook(struct rpc_policy_result *pol, const struct ws_state *st, const char *spec,
+		       struct buf *text, struct json_object *prev, const struct spec_query_opts *q)
+{
+	const char **names = xcalloc(st->ncommands + 1, sizeof(*names));
+	char *sourcedir = spec_sourcedir(spec);
+	size_t i;
+	int ret;
+
+	for (i = 0; i < st->ncommands; i++)
+		names[i] = st->commands[i].name;
+	ret = rpc_policy_sync(pol, spec, text, sourcedir, names, st->ncommands, prev, q);
+	free(sourcedir);
+	free(names);
+	return ret;
+}
+
+/* The policy files rpc_policy_sync() wrote or took back, into the transaction. */
+static int stage_policy_files(struct ws_txn *t, bool *changed, const struct rpc_policy_result *pol)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < pol->nfiles && ret == 0; i++) {
+		const struct rpc_policy_file *f = &pol->files[i];
+
+		if (f->remove ? !fs_exists(f->path) : same_file(f->path, f->data.ptr, f->data.len))
+			continue;
+		ret = f->remove ? ws_txn_delete(t, f->path)
+				: ws_txn_put(t, f->path, f->data.ptr, f->data.len, 0644);
+		*changed = true;
+	}
+	return ret;
+}
+
 int ws_op_patch(struct ws *ws, struct ws_patch_result *out)
 {
 	const struct ws_state *st = ws_info(ws);
@@ -308,7 +344,10 @@ int ws_op_patch(struct ws *ws, struct ws_patch_result *out)
 	int64_t when = 0;
 	bool changed = false, spec_changed;
 	struct stat sst;
+	struct rpc_policy_result pol;
+	struct json_object *prev_pol = NULL;
 
+	memset(&pol, 0, sizeof(pol));
 	memset(out, 0, sizeof(*out));
 	memset(&info, 0, sizeof(info));
 	if (!spec) {
@@ -358,7 +397,17 @@ int ws_op_patch(struct ws *ws, struct ws_patch_result *out)
 	sync.bumped = st->sync_bumped;
 	ws_state_set_str(&sync.header, st->sync_header);
 	ws_state_set_str(&sync.changelog, st->sync_changelog);
+	/* RPC policy hook: the policy the package ships lets the added commands through. */
+	json_object_object_get_ex(ws_state(ws), "rpc_policy", &prev_pol);
+	if ((ret = policy_hook(&pol, st, spec, &text, prev_pol, &q)) < 0)
+		goto out;
 	items = changelog_text(st, p, n);
+	if (pol.changelog) {
+		char *all = xasprintf("%s%s", items, pol.changelog);
+
+		free(items);
+		items = all;
+	}
 	if ((ret = sync_release(&text, &sync, spec, items, when, &q, out)) < 0)
 		goto out;
 	if (n > 0 && (ret = spec_verify_patches(spec, &text, names, n, &q)) < 0) {
@@ -370,8 +419,11 @@ int ws_op_patch(struct ws *ws, struct ws_patch_result *out)
 
 	sourcedir = spec_sourcedir(spec);
 	if ((ret = ws_txn_begin(&t, ws)) < 0 ||
-	    (ret = stage_files(t, &changed, out, sourcedir, st, p, n)) < 0)
+	    (ret = stage_files(t, &changed, out, sourcedir, st, p, n)) < 0 ||
+	    (ret = stage_policy_files(t, &changed, &pol)) < 0)
 		goto out;
+	if (!json_object_equal(pol.state, prev_pol))
+		changed = true;
 	spec_changed = text.len != orig.len || memcmp(text.ptr, orig.ptr, orig.len) != 0;
 	entries = series_entries(p, numbers, n);
 	if (spec_changed || !same_list(st, p, n) || !same_patches(st, entries, n) || !same_sync(st, &sync))
@@ -398,6 +450,11 @@ int ws_op_patch(struct ws *ws, struct ws_patch_result *out)
 		w->sync_header = sync.header;
 		w->sync_changelog = sync.changelog;
 		sync.header = sync.changelog = NULL;
+		/* state "rpc_policy": a key of its own, beside the typed state */
+		if (pol.state)
+			json_object_object_add(ws_state(ws), "rpc_policy", json_object_get(pol.state));
+		else
+			json_object_object_del(ws_state(ws), "rpc_policy");
 		ret = ws_txn_commit(t);
 		t = NULL;
 		if (ret < 0)
@@ -410,6 +467,7 @@ int ws_op_patch(struct ws *ws, struct ws_patch_result *out)
 out:
 	if (t)
 		ws_txn_abort(t);
+	rpc_policy_result_release(&pol);
 	if (ret)
 		ws_patch_result_release(out);
 	ws_patches_free(entries, n);

@@ -11,6 +11,8 @@
 
 #include "internal.h"
 #include "agent/qga.h"
+#include "smoke_installed.h"
+#include "smoke_vm.h"
 #include "util/banned.h"
 
 /*
@@ -141,6 +143,15 @@ struct ws_smoke_plan {
 	size_t ngiven;
 	char *agent;
 	int timeout_ms;
+	/* as installed, in a VM */
+	bool as_installed, vm;
+	char *ws_agent;                 /* the workspace's build (its OUT/RPMS are the packages) */
+	struct strvec rpms;
+	char *kernel_dir, *accel, *datadir;
+	struct ws_progress progress;
+	struct smoke_installed si;
+	struct smoke_vm sv;
+	long long run_start;
 };
 
 int ws_smoke_check_calls(const char *const *calls)
@@ -160,6 +171,13 @@ void ws_smoke_plan_free(struct ws_smoke_plan *p)
 	call_list_release(&p->calls);
 	given_release(p->given, p->ngiven);
 	free(p->agent);
+	smoke_vm_stop(&p->sv);
+	smoke_installed_release(&p->si);
+	free(p->ws_agent);
+	strvec_clear(&p->rpms);
+	free(p->kernel_dir);
+	free(p->accel);
+	free(p->datadir);
 	free(p);
 }
 
@@ -170,6 +188,7 @@ int ws_smoke_prepare(struct ws_smoke_plan **out, struct ws *ws, const struct ws_
 	size_t i;
 	int ret;
 
+	strvec_init(&p->rpms);
 	*out = NULL;
 	strvec_init(&p->calls.owned);
 	if ((ret = parse_given(&p->given, &p->ngiven, o->calls)) < 0) {
@@ -184,17 +203,26 @@ int ws_smoke_prepare(struct ws_smoke_plan **out, struct ws *ws, const struct ws_
 					"build' first, or give --agent PATH");
 			goto fail;
 		}
-	} else if (!o->agent) {
+	} else if (!o->agent && !(o->rpms && (o->as_installed || o->vm))) {
+		/* (as installed, the packages can bring the agent) */
 		ret = error_set(ERR_USAGE, "smoke needs a workspace or an agent");
 		goto fail;
 	}
 	for (i = 0; i < p->ngiven; i++)
 		if (!p->given[i].used)
 			add_call(&p->calls, p->given[i].name, p->given[i].args, "--call");
-	p->agent = o->agent ? xstrdup(o->agent) : ws_agent;
-	if (o->agent)
-		free(ws_agent);
+	p->agent = o->agent ? xstrdup(o->agent) : ws_agent ? xstrdup(ws_agent) : NULL;
+	p->ws_agent = ws_agent;
+	ws_agent = NULL;
 	p->timeout_ms = o->timeout_ms;
+	p->vm = o->vm;
+	p->as_installed = o->as_installed || o->vm;
+	for (i = 0; o->rpms && o->rpms[i]; i++)
+		strvec_push(&p->rpms, o->rpms[i]);
+	p->kernel_dir = o->kernel_dir ? xstrdup(o->kernel_dir) : NULL;
+	p->accel = o->accel ? xstrdup(o->accel) : NULL;
+	p->datadir = o->datadir ? xstrdup(o->datadir) : NULL;
+	p->progress = o->progress;
 	*out = p;
 	return 0;
 fail:
@@ -203,15 +231,60 @@ fail:
 	return ret;
 }
 
-int ws_smoke_run(struct qga_smoke_result *out, const struct ws_smoke_plan *p)
+int ws_smoke_run(struct qga_smoke_result *out, struct ws_smoke_plan *p)
 {
 	struct qga_smoke_opts opts = { NULL, NULL, 0, 0, NULL };
+	int ret;
 
+	*out = (struct qga_smoke_result)QGA_SMOKE_RESULT_INIT;
 	opts.agent = p->agent;
 	opts.calls = p->calls.v;
 	opts.ncalls = p->calls.n;
 	opts.timeout_ms = p->timeout_ms;
-	return qga_smoke_run(out, &opts);
+	/* as-installed hook: the unit's command line and the vendor's policy files */
+	if (p->as_installed &&
+	    (ret = smoke_installed_setup(&p->si, &opts, p->rpms.n ? strvec_list(&p->rpms) : NULL,
+					 p->ws_agent, !opts.agent && !p->vm, &p->progress)) < 0)
+		return ret;
+	/* VM hook: the packages in a VM, the agent on its virtio-serial port */
+	if (p->vm) {
+		struct smoke_vm_opts vo = { p->kernel_dir, NULL, p->accel,
+					    (const char *const *)p->si.rpms, p->si.nrpms, &p->si.inst,
+					    p->datadir, &p->progress };
+		const char *bt = getenv("QGA_FORGE_VM_BOOT_TIMEOUT");
+
+		ws_info_event(&p->progress, "smoke", "smoke --vm: booting");
+		if ((ret = smoke_vm_boot(&p->sv, &vo)) < 0)
+			return ret;
+		opts.agent_args = NULL;
+		opts.config_text = NULL;
+		opts.socket = p->sv.socket;
+		opts.boot_timeout_ms = bt && atoi(bt) > 0 ? atoi(bt) * 1000 : 120000;
+		opts.agent = p->si.inst.argc ? p->si.inst.argv[0] : "/usr/bin/qemu-ga";
+		p->run_start = clock_now_ms();
+	}
+	ret = qga_smoke_run(out, &opts);
+	if (p->vm)
+		smoke_vm_halt(&p->sv);  /* every VM is stopped, whatever the run found */
+	return ret;
+}
+
+struct json_object *ws_smoke_plan_report(const struct ws_smoke_plan *p,
+					 const struct qga_smoke_result *res)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (p->as_installed)
+		json_object_object_add(o, "as_installed", smoke_installed_json(&p->si));
+	if (p->vm && p->sv.release) {
+		struct json_object *v = smoke_vm_json(&p->sv, !res->ok);
+
+		json_object_object_add(v, "boot_seconds", res->first_reply_ms < 0 ? NULL :
+			json_object_new_double((double)(res->first_reply_ms + p->run_start -
+							 p->sv.started_ms) / 1000.0));
+		json_object_object_add(o, "vm", v);
+	}
+	return o;
 }
 
 int ws_op_smoke(struct ws *ws, struct qga_smoke_result *out, const struct ws_smoke_opts *o)
@@ -221,6 +294,21 @@ int ws_op_smoke(struct ws *ws, struct qga_smoke_result *out, const struct ws_smo
 
 	if (ret == 0)
 		ret = ws_smoke_run(out, p);
+	ws_smoke_plan_free(p);
+	return ret;
+}
+
+int ws_op_smoke_report(struct ws *ws, struct qga_smoke_result *out, struct json_object **report,
+		       const struct ws_smoke_opts *o)
+{
+	struct ws_smoke_plan *p = NULL;
+	int ret = ws_smoke_prepare(&p, ws, o);
+
+	*report = NULL;
+	if (ret == 0) {
+		ret = ws_smoke_run(out, p);
+		*report = ws_smoke_plan_report(p, out);
+	}
 	ws_smoke_plan_free(p);
 	return ret;
 }

@@ -236,6 +236,18 @@ struct ws_smoke_opts {
 	const char *const *calls;       /* --call 'NAME [JSON-ARGS]' */
 	int timeout_ms;                 /* 0: default */
 	struct ws_progress progress;
+	/*
+	 * As installed: the agent started as the packages' systemd unit starts
+	 * it (ExecStart, its EnvironmentFile= variables, the packaged
+	 * qemu-ga.conf), so the vendor's RPC policy applies. `vm`: inside a
+	 * small VM on a virtio-serial port (implies as_installed).
+	 */
+	bool as_installed;
+	bool vm;
+	const char *const *rpms;        /* the packages (NULL: the workspace build's OUT/RPMS) */
+	const char *kernel_dir;         /* vm: scripts/vm-kernel.sh's directory (NULL: run it) */
+	const char *accel;              /* vm: "kvm", "tcg", or NULL: probe */
+	const char *datadir;            /* vm: holds scripts/vm-kernel.sh */
 };
 
 /*
@@ -246,6 +258,9 @@ struct ws_smoke_opts {
  * (out->started); the caller releases it with qga_smoke_result_release().
  */
 int ws_op_smoke(struct ws *ws, struct qga_smoke_result *out, const struct ws_smoke_opts *o);
+/* ws_op_smoke() that also gives ws_smoke_plan_report()'s object (*report, a new reference). */
+int ws_op_smoke_report(struct ws *ws, struct qga_smoke_result *out, struct json_object **report,
+		       const struct ws_smoke_opts *o);
 
 /*
  * ws_op_smoke() in two halves, so that the workspace can be closed while
@@ -254,7 +269,16 @@ int ws_op_smoke(struct ws *ws, struct qga_smoke_result *out, const struct ws_smo
  */
 struct ws_smoke_plan;
 int ws_smoke_prepare(struct ws_smoke_plan **out, struct ws *ws, const struct ws_smoke_opts *o);
-int ws_smoke_run(struct qga_smoke_result *out, const struct ws_smoke_plan *plan);
+int ws_smoke_run(struct qga_smoke_result *out, struct ws_smoke_plan *plan);
+/*
+ * After ws_smoke_run(): {"as_installed": {rpm, unit, exec_start,
+ * environment_files, config} | null, "vm": {kernel, release, accelerator,
+ * accelerator_reason, boot_seconds, initrd_bytes, guest_command, qemu,
+ * console_tail (when `res` failed)} | null} (a new reference); keys only for
+ * what the run did.
+ */
+struct json_object *ws_smoke_plan_report(const struct ws_smoke_plan *plan,
+					 const struct qga_smoke_result *res);
 void ws_smoke_plan_free(struct ws_smoke_plan *plan);
 /* ERR_USAGE (message set) when a --call value is malformed. */
 int ws_smoke_check_calls(const char *const *calls);
@@ -293,6 +317,7 @@ struct ws_forge_opts {
 	const char *const *defines;     /* for %prep and the build */
 	const char *const *calls;       /* extra smoke calls */
 	bool nodeps, force, no_smoke;
+	bool smoke_vm;                  /* smoke in a VM (ws_smoke_opts.vm) instead of on the host */
 	int jobs;
 	const char *datadir;
 	struct ws_progress progress;

@@ -1,0 +1,43 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "specedit/spec.h"
+#include "specedit/model.h"
+#include "specedit/internal.h"
+#include "util/util.h"
+#include "util/banned.h"
+
+int spec_set_source(struct buf *out, const char *path, const struct buf *in, int number,
+		    const char *value)
+{
+	struct sm sm;
+	const struct sm_tag *t = NULL;
+	size_t i;
+	int ret;
+
+	if ((ret = sm_parse(&sm, path, in->ptr, in->len)) < 0)
+		return ret;
+	for (i = 0; i < sm.ntags; i++) {
+		const struct sm_tag *c = &sm.tags[i];
+
+		if (c->kind != TAG_SOURCE || c->commented || !c->num_len || c->number != number)
+			continue;
+		if (t) {
+			ret = sm_error(&sm, c->line, c->num_off, "Source%d is declared twice; "
+				       "change it by hand", number);
+			goto out;
+		}
+		t = c;
+	}
+	if (!t) {
+		ret = error_set(ERR_NOTFOUND, "%s: no Source%d tag", path, number);
+		goto out;
+	}
+	sm_splice_line(&sm, t->line, t->value_off - sm.lines[t->line].off, t->value_len, value,
+		       strlen(value));
+	buf_reset(out);
+	sm_render(&sm, out);
+out:
+	sm_release(&sm);
+	return ret;
+}
