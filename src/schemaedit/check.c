@@ -511,31 +511,25 @@ static int check_members(const struct checker *c, const struct qapi_value *membe
 	return 0;
 }
 
-/* Members of a struct type, base first (for doc checks and flattening). */
-static void struct_member_names(const struct checker *c, const struct qapi_def *d, char ***names,
-				size_t *n, int depth)
+/*
+ * The names a definition's doc block documents, as QEMU's connect_doc()
+ * has them in every release since 5.2: a struct's or union's local
+ * members and those of an implicit ({...}) base, but neither a named
+ * base's members (documented with that type) nor a union's branches; an
+ * alternate's branches; an enum's values; an event's own arguments.
+ */
+static void doc_member_names(const struct qapi_def *d, char ***names, size_t *n)
 {
 	const struct qapi_value *base = qapi_dict_get(d->expr, "base");
 	const struct qapi_value *data = qapi_dict_get(d->expr, "data");
 	size_t i;
 
-	if (depth > 32)
-		return;
-	if (base && base->type == QAPI_STRING) {
-		const struct qapi_def *b = NULL;
-
-		if (type_kind(c, base->str, &b) == T_STRUCT && b)
-			struct_member_names(c, b, names, n, depth + 1);
-	} else if (base && base->type == QAPI_DICT) {
+	if (base && base->type == QAPI_DICT)
 		for (i = 0; i < base->n; i++)
 			add_name(names, n, base->keys[i] + (base->keys[i][0] == '*'));
-	}
-	if (data && data->type == QAPI_DICT && d->meta != QAPI_UNION && d->meta != QAPI_ALTERNATE)
+	if (data && data->type == QAPI_DICT && d->meta != QAPI_UNION)
 		for (i = 0; i < data->n; i++)
 			add_name(names, n, data->keys[i] + (data->keys[i][0] == '*'));
-	if (data && data->type == QAPI_DICT && (d->meta == QAPI_UNION || d->meta == QAPI_ALTERNATE))
-		for (i = 0; i < data->n; i++)
-			add_name(names, n, data->keys[i]);
 	if (data && data->type == QAPI_LIST && d->meta == QAPI_ENUM)
 		for (i = 0; i < data->n; i++) {
 			const struct qapi_value *m = data->items[i];
@@ -732,6 +726,10 @@ static int check_doc(const struct checker *c, const struct qapi_def *d, char **n
 				   "'Returns:' section, but command '%s' doesn't return anything", d->name);
 		if ((!strcmp(sn, "Note") || !strcmp(sn, "Notes")) && c->r.doc_note_rejected)
 			return err(c, &doc->sections[i].loc, "'%s:' is no longer supported; use '.. note::'",
+				   sn);
+		if ((!strcmp(sn, "Example") || !strcmp(sn, "Examples")) && c->r.doc_example_rejected)
+			return err(c, &doc->sections[i].loc,
+				   "'%s:' is no longer supported from QEMU 9.2; use '.. qmp-example::' followed by the indented example",
 				   sn);
 	}
 	for (i = 0; i < doc->n_args; i++) {
@@ -975,7 +973,7 @@ static int check_def(struct checker *c, const struct qapi_def *d)
 	} else {
 		rc = check_struct_like(c, d);
 		if (!rc)
-			struct_member_names(c, d, &names, &n_names, 0);
+			doc_member_names(d, &names, &n_names);
 	}
 	if (!rc && d->doc)
 		rc = check_doc(c, d, names, n_names);

@@ -557,7 +557,7 @@ static void test_schemaedit__insert_end_and_pragma(void **state)
 	f = parse_text("d.qapi", "##\n# @guest-d:\n#\n# again\n##\n{ 'command': 'guest-d' }\n", &v72);
 	opts.after = NULL;
 	assert_int_equal(qapi_insert_fragment(&out, s, f, &v72, &opts), ERR_EXISTS);
-	assert_string_equal(error_last(), "d.qapi:6:1: 'guest-d' is already defined in schema.json:29");
+	assert_string_equal(error_last(), "d.qapi:6:1: 'guest-d' is already defined in schema.json:29:1 (command 'guest-d' of the tree)");
 	qapi_schema_free(f);
 	qapi_schema_free(s);
 	buf_release(&out);
