@@ -541,6 +541,43 @@ static void doc_member_names(const struct qapi_def *d, char ***names, size_t *n)
 		}
 }
 
+static void add_features(const struct qapi_value *features, char ***names, size_t *n)
+{
+	size_t i;
+
+	if (!features || features->type != QAPI_LIST)
+		return;
+	for (i = 0; i < features->n; i++) {
+		const struct qapi_value *f = features->items[i];
+
+		if (f->type == QAPI_DICT)
+			f = qapi_dict_get(f, "name");
+		if (f && f->type == QAPI_STRING)
+			add_name(names, n, f->str);
+	}
+}
+
+/* The features a definition's doc block documents: its own and its members' (connect_doc). */
+static void doc_feature_names(const struct qapi_def *d, char ***names, size_t *n)
+{
+	static const char *const holders[] = { "data", "base" };
+	size_t h, i;
+
+	add_features(qapi_dict_get(d->expr, "features"), names, n);
+	for (h = 0; h < 2; h++) {
+		const struct qapi_value *v = qapi_dict_get(d->expr, holders[h]);
+
+		if (!v || (d->meta == QAPI_UNION && h == 0) || d->meta == QAPI_ALTERNATE)
+			continue;
+		for (i = 0; v->type == QAPI_DICT && i < v->n; i++)
+			if (v->items[i]->type == QAPI_DICT)
+				add_features(qapi_dict_get(v->items[i], "features"), names, n);
+		for (i = 0; v->type == QAPI_LIST && i < v->n; i++)
+			if (v->items[i]->type == QAPI_DICT)
+				add_features(qapi_dict_get(v->items[i], "features"), names, n);
+	}
+}
+
 /* ---- definitions ---- */
 
 static int check_command(const struct checker *c, const struct qapi_def *d, char ***names,
@@ -753,22 +790,32 @@ static int check_doc(const struct checker *c, const struct qapi_def *d, char **n
 		}
 	}
 	{
-		const struct qapi_value *features = qapi_dict_get(d->expr, "features");
+		char **feats = NULL;
+		size_t n_feats = 0;
+		int rc = 0;
 
-		for (i = 0; i < doc->n_features; i++) {
+		doc_feature_names(d, &feats, &n_feats);
+		for (i = 0; i < doc->n_features && !rc; i++) {
 			bool found = false;
 
-			for (j = 0; features && features->type == QAPI_LIST && j < features->n && !found; j++) {
-				const struct qapi_value *f = features->items[j];
-
-				if (f->type == QAPI_DICT)
-					f = qapi_dict_get(f, "name");
-				found = f && f->type == QAPI_STRING && !strcmp(f->str, doc->features[i].name);
-			}
+			for (j = 0; j < n_feats && !found; j++)
+				found = !strcmp(feats[j], doc->features[i].name);
 			if (!found)
-				return err(c, &doc->features[i].loc, "documented feature '%s' does not exist",
-					   doc->features[i].name);
+				rc = err(c, &doc->features[i].loc, "documented feature '%s' does not exist",
+					 doc->features[i].name);
 		}
+		for (j = 0; j < n_feats && !rc && c->r.doc_features_required; j++) {
+			bool found = false;
+
+			for (i = 0; i < doc->n_features && !found; i++)
+				found = !strcmp(feats[j], doc->features[i].name);
+			if (!found)
+				rc = err(c, &doc->loc, "feature '%s' of %s '%s' lacks documentation", feats[j],
+					 qapi_meta_name(d->meta), d->name);
+		}
+		free_names(feats, n_feats);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }

@@ -59,6 +59,7 @@ struct qapi_rules {
 	bool doc_dedent_ends_section; /* an unindented continuation ends the section (9.0) */
 	bool doc_returns_strict; /* 'Returns:' only when the command returns something (9.0) */
 	bool doc_members_required; /* every member documented (9.0) */
+	bool doc_features_required; /* every feature documented (known from 5.2) */
 	bool doc_note_rejected;  /* 'Note:' sections rejected (9.1) */
 	bool doc_example_rejected; /* 'Example:' sections rejected (9.2) */
 	bool qobject_includes;   /* QObject headers in qobject/, not qapi/qmp/ (10.0) */

@@ -118,6 +118,10 @@ static const struct rule_row rule_rows[] = {
 	 * never a named base's members nor a union's branches; an alternate's
 	 * branches and an enum's values. */
 	ROW(doc_members_required, 9, 0, FROM),
+	/* Every feature of a documented definition and of its members is
+	 * documented: QAPIDoc.connect_feature "feature '%s' lacks
+	 * documentation" is in the 5.2 tree already (features came in 4.1). */
+	ROW(doc_features_required, 5, 2, FROM),
 	ROW(have_doc_exceptions, 9, 0, FROM),
 	/* 'Note:' rejected for '.. note::' (9.1: "qapi: convert 'Note'
 	 * sections to plain rST", John Snow, 2024-06/07). */

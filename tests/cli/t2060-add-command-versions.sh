@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# qga-forge add-command on the qga sources of three QEMU generations (Debian's 5.2, 7.2
-# and 10.0 trees, unchanged, in small src.rpms made by tests/fixtures/mk-tree-srpm.sh):
+# qga-forge add-command on the qga sources of four QEMU releases (Debian's 5.2, 7.2,
+# 10.0 and 10.2 trees, unchanged, in small src.rpms made by tests/fixtures/mk-tree-srpm.sh):
 # the examples go in unchanged, written in the form each release wants, and commands of
 # every argument kind are declared; the tree's own generator cross-checks every
 # prototype (add-command fails otherwise). A name the tree already has is refused.
@@ -12,7 +12,7 @@ srpm_of() {
 	"$SRC_ROOT/tests/fixtures/mk-tree-srpm.sh" --release "$1" 2>/dev/null
 }
 
-for rel in 5.2 7.2 10.0; do
+for rel in 5.2 7.2 10.0 10.2; do
 	if ! SRPM=$(srpm_of "$rel"); then
 		test_skip "QEMU $rel" "no QEMU $rel tree (tests/fixtures/qemu-source.sh --release $rel)"
 		continue

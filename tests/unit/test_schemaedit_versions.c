@@ -1,6 +1,6 @@
 /*
  * The schema reader and checker by QEMU version, on the real trees of
- * three generations (Debian's QEMU 5.2, 7.2 and 10.0 source packages,
+ * four releases (Debian's QEMU 5.2, 7.2, 10.0 and 10.2 source packages,
  * unpacked once by tests/fixtures/qemu-source.sh --tree and cached):
  * each vendor schema is accepted by its own version's rules and printed
  * back byte for byte; every command's derived prototype equals the one
@@ -53,7 +53,8 @@ struct tree {
 
 static struct tree trees[] = { { "5.2", false, NULL, { 0, 0, 0 }, NULL },
 			       { "7.2", false, NULL, { 0, 0, 0 }, NULL },
-			       { "10.0", false, NULL, { 0, 0, 0 }, NULL } };
+			       { "10.0", false, NULL, { 0, 0, 0 }, NULL },
+			       { "10.2", false, NULL, { 0, 0, 0 }, NULL } };
 #define N_TREES (sizeof(trees) / sizeof(trees[0]))
 
 /* The cached tree of a release (read only), or NULL. */
@@ -291,6 +292,12 @@ static void protos_match(size_t i, size_t min_commands)
 	buf_release(&text);
 }
 
+static void test_schemaedit_versions__real_102_accepted(void **state)
+{
+	(void)state;
+	check_real_tree(3);
+}
+
 static void test_schemaedit_versions__protos_52_match_generator(void **state)
 {
 	(void)state;
@@ -307,6 +314,12 @@ static void test_schemaedit_versions__protos_100_match_generator(void **state)
 {
 	(void)state;
 	protos_match(2, 40);
+}
+
+static void test_schemaedit_versions__protos_102_match_generator(void **state)
+{
+	(void)state;
+	protos_match(3, 40);
 }
 
 /* ---- cut-overs ---- */
@@ -438,6 +451,21 @@ static void test_schemaedit_versions__member_docs_cutover(void **state)
 	assert_rejects(inherited, &v52, "documented member 'x' does not exist");
 	assert_rejects(inherited, &v100, "documented member 'x' does not exist");
 	assert_rejects(branch, &v100, "documented member 'one' does not exist");
+	/* Features, the definition's and its members', are documented (5.2 on). */
+	{
+		static const char *const feat =
+			"##\n# @guest-x:\n#\n# Do x.\n#\n# @a: a\n#\n# Features:\n# @deprecated: old\n#\n# Since: 1.0\n##\n"
+			"{ 'command': 'guest-x', 'data': { 'a': { 'type': 'int', 'features': [ 'unstable' ] } },\n"
+			"  'features': [ 'deprecated' ] }\n";
+		char *both = xasprintf("%.*s# @unstable: new\n%s", (int)(strstr(feat, "#\n# Since") - feat), feat,
+				       strstr(feat, "#\n# Since"));
+
+		assert_rejects(feat, &v52, "x.json:1:1: feature 'unstable' of command 'guest-x' lacks documentation");
+		assert_rejects(feat, &v100, "feature 'unstable' of command 'guest-x' lacks documentation");
+		assert_accepts(both, &v52);
+		assert_accepts(both, &v100);
+		free(both);
+	}
 	assert_accepts(undocumented, &v82);
 	assert_rejects(undocumented, &v90, "x.json:1:1: member 'b' of command 'guest-x' lacks documentation");
 	free(implicit);
@@ -703,6 +731,12 @@ static void test_schemaedit_versions__examples_into_100(void **state)
 	examples_into(2);
 }
 
+static void test_schemaedit_versions__examples_into_102(void **state)
+{
+	(void)state;
+	examples_into(3);
+}
+
 /*
  * Commands of every argument kind, written once in the newer doc style
  * (continuations by 4 spaces, a "Note:" and an "Example:" section) and
@@ -767,15 +801,23 @@ static void test_schemaedit_versions__kinds_into_100(void **state)
 	kinds_into(2);
 }
 
+static void test_schemaedit_versions__kinds_into_102(void **state)
+{
+	(void)state;
+	kinds_into(3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_schemaedit_versions__real_52_accepted),
 		cmocka_unit_test(test_schemaedit_versions__real_72_accepted),
 		cmocka_unit_test(test_schemaedit_versions__real_100_accepted),
+		cmocka_unit_test(test_schemaedit_versions__real_102_accepted),
 		cmocka_unit_test(test_schemaedit_versions__protos_52_match_generator),
 		cmocka_unit_test(test_schemaedit_versions__protos_72_match_generator),
 		cmocka_unit_test(test_schemaedit_versions__protos_100_match_generator),
+		cmocka_unit_test(test_schemaedit_versions__protos_102_match_generator),
 		cmocka_unit_test(test_schemaedit_versions__doc_indent_cutover),
 		cmocka_unit_test(test_schemaedit_versions__doc_dedent_ends_section),
 		cmocka_unit_test(test_schemaedit_versions__doc_sections_cutover),
@@ -786,9 +828,11 @@ int main(void)
 		cmocka_unit_test(test_schemaedit_versions__examples_into_52),
 		cmocka_unit_test(test_schemaedit_versions__examples_into_72),
 		cmocka_unit_test(test_schemaedit_versions__examples_into_100),
+		cmocka_unit_test(test_schemaedit_versions__examples_into_102),
 		cmocka_unit_test(test_schemaedit_versions__kinds_into_52),
 		cmocka_unit_test(test_schemaedit_versions__kinds_into_72),
 		cmocka_unit_test(test_schemaedit_versions__kinds_into_100),
+		cmocka_unit_test(test_schemaedit_versions__kinds_into_102),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	size_t i;
