@@ -181,7 +181,13 @@ static void adapt_block(const struct lines *ls, struct edits *e, size_t from, si
 			const struct qapi_rules *r, const char *fname, struct buf *notes)
 {
 	size_t i = from;
+	const char *c0;
+	size_t c0len;
 
+	/* The symbol line "@guest-x:" names the definition; it is not a section. */
+	if (i < to && doc_content(&ls->v[i], &c0, &c0len) && c0len >= 2 && c0[0] == '@' &&
+	    c0[c0len - 1] == ':' && !memchr(c0, ' ', c0len))
+		i++;
 	while (i < to) {
 		const char *c;
 		size_t clen, col = 0, j, end, min = (size_t)-1, tl;
@@ -210,7 +216,7 @@ static void adapt_block(const struct lines *ls, struct edits *e, size_t from, si
 				break;
 			if (!dlen)
 				continue;
-			if (tag_of(d, dlen, &dummy))
+			if (tag_of(d, dlen, &dummy) || (dlen == 9 && !memcmp(d, "Features:", 9)))
 				break;
 			if (!indent_of(d, dlen)) {
 				const char *prev;
@@ -248,7 +254,8 @@ static void adapt_block(const struct lines *ls, struct edits *e, size_t from, si
 				     word, &r->v);
 			}
 			free(word);
-		} else if (t != TAG_EXAMPLE && r->doc_dedent_ends_section && !col && min == (size_t)-1 &&
+		} else if (t != TAG_EXAMPLE && !(t == TAG_NOTE && r->doc_note_rejected) &&
+			   r->doc_dedent_ends_section && !col && min == (size_t)-1 &&
 			   unindented_paragraph(ls, i + 1, to, &end)) {
 			char *word = xstrndup(c, (size_t)(strchr(c, ':') - c + 1));
 
@@ -260,6 +267,10 @@ static void adapt_block(const struct lines *ls, struct edits *e, size_t from, si
 		} else if (t == TAG_NOTE && r->doc_note_rejected) {
 			size_t w = (size_t)(strchr(c, ':') - c);
 			char *word = xstrndup(c, w);
+
+			/* "Notes:" alone, then its text unindented: that text is the note's */
+			if (!col && min == (size_t)-1 && unindented_paragraph(ls, i + 1, to, &end))
+				min = 0;
 
 			set_line(e, i, xasprintf("%.*s.. note::%s%.*s", (int)tl, ls->v[i].p,
 						 col ? " " : "", (int)(col ? clen - col : 0), c + col));

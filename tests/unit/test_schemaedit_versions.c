@@ -600,6 +600,31 @@ static void test_schemaedit_versions__adapt_doc(void **state)
 		free(b);
 	}
 	buf_reset(&notes);
+	/* The symbol line is no section: the body right below it stays. */
+	{
+		static const char *const tight = "##\n# @guest-x:\n# Do x.\n#\n# Since: 1.0\n##\n{ 'command': 'guest-x' }\n";
+
+		a = adapt(tight, &v100, &notes);
+		assert_string_equal(a, tight);
+		assert_int_equal(notes.len, 0);
+		free(a);
+	}
+	/* A tag alone, its text unindented below it: indented for 9.0 on. */
+	{
+		static const char *const below = CMD_DOC("# Returns:\n# the count\n") "{ 'command': 'guest-x', 'returns': 'GuestX' }\n";
+		static const char *const notes_alone = CMD_DOC("# Notes:\n# - one\n# - two\n") "{ 'command': 'guest-x' }\n";
+
+		a = adapt(below, &v90, &notes);
+		assert_non_null(strstr(a, "# Returns:\n#     the count\n#\n"));
+		assert_string_equal(notes.ptr, "f.qapi:6: the text of 'Returns:' indented below it, as this release wants (QEMU 9.0)\n");
+		free(a);
+		buf_reset(&notes);
+		a = adapt(notes_alone, &v91, &notes);
+		assert_non_null(strstr(a, "# .. note::\n#    - one\n#    - two\n#\n"));
+		assert_accepts(a, &v91);
+		free(a);
+		buf_reset(&notes);
+	}
 	/* 9.1 on: Note: becomes a note directive */
 	a = adapt(note, &v91, &notes);
 	assert_non_null(strstr(a, "# .. note:: careful with\n#       this.\n"));
