@@ -159,6 +159,9 @@ static int check_defn_name(const struct checker *c, const struct qapi_def *d,
 	stem = name_stem(c, d->name);
 	if (!stem)
 		return err(c, loc, "%s has an invalid name", what);
+	if (c->r.suffix_all_metas && (d->meta == QAPI_EVENT || d->meta == QAPI_COMMAND) &&
+	    (ends_with(d->name, "List") || ends_with(d->name, "Kind")))
+		return err(c, loc, "%s name should not end in '%s'", what, d->name + strlen(d->name) - 4);
 	if (d->meta == QAPI_EVENT) {
 		if (c->r.strict_names)
 			for (const char *p = stem; *p; p++)

@@ -52,7 +52,8 @@ struct qapi_rules {
 	bool have_coroutine;     /* 5.2 */
 	bool new_pragmas;        /* command-returns-exceptions & co (6.0); else returns-whitelist */
 	bool strict_names;       /* 6.0: lower-case commands and members, no '_' */
-	bool kind_reserved;      /* types may not end in 'Kind' (before 5.0) */
+	bool kind_reserved;      /* definitions may not end in 'Kind' (before 6.2) */
+	bool suffix_all_metas;   /* ... nor 'List', commands and events too (before 6.1) */
 	bool doc_indent;         /* continuation lines must keep their indent (5.2) */
 	bool doc_indent_first_line; /* ... the indent of the first continuation line (8.1);
 				     * before: the column of the text after "@name: " */

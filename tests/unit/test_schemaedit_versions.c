@@ -474,6 +474,27 @@ static void test_schemaedit_versions__member_docs_cutover(void **state)
 	free(branch);
 }
 
+/* 'Kind' names reserved until 6.2; before 6.0 names are free of case rules. */
+static void test_schemaedit_versions__naming_cutover(void **state)
+{
+	static const char *const kind = "##\n# @GuestFooKind:\n#\n# @a: a\n#\n# Since: 1.0\n##\n"
+		"{ 'enum': 'GuestFooKind', 'data': [ 'a' ] }\n";
+	static const char *const cmd_list = "##\n# @guest-xList:\n#\n# Do x.\n#\n# Since: 1.0\n##\n"
+		"{ 'command': 'guest-xList' }\n";
+	static const char *const upper = "##\n# @guest-X:\n#\n# Do x.\n#\n# Since: 1.0\n##\n"
+		"{ 'command': 'guest-X' }\n";
+	const struct qapi_version v61 = { 6, 1, 0 }, v62 = { 6, 2, 0 };
+
+	(void)state;
+	assert_rejects(kind, &v52, "x.json:8:11: enum 'GuestFooKind' name should not end in 'Kind'");
+	assert_rejects(kind, &v61, "name should not end in 'Kind'");
+	assert_accepts(kind, &v62);
+	assert_accepts(kind, &v100);
+	assert_rejects(cmd_list, &v52, "x.json:8:14: command 'guest-xList' name should not end in 'List'");
+	assert_accepts(upper, &v52);
+	assert_rejects(upper, &v62, "name of command 'guest-X' must not use uppercase or '_'");
+}
+
 /* ---- names of the tree ---- */
 
 /* 10.0 has its own guest-get-load and GuestLoadAverage: a new one is refused, naming it. */
@@ -847,6 +868,7 @@ int main(void)
 		cmocka_unit_test(test_schemaedit_versions__doc_dedent_ends_section),
 		cmocka_unit_test(test_schemaedit_versions__doc_sections_cutover),
 		cmocka_unit_test(test_schemaedit_versions__member_docs_cutover),
+		cmocka_unit_test(test_schemaedit_versions__naming_cutover),
 		cmocka_unit_test(test_schemaedit_versions__collision_names_the_tree),
 		cmocka_unit_test(test_schemaedit_versions__adapt_doc),
 		cmocka_unit_test(test_schemaedit_versions__adapt_includes),
