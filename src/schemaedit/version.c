@@ -116,7 +116,8 @@ static const struct rule_row rule_rows[] = {
 	ROW(doc_indent, 5, 2, FROM),
 	ROW(doc_indent_first_line, 8, 1, FROM),
 	ROW(doc_dedent_ends_section, 9, 0, FROM),
-	/* 'Returns:' only when the command returns (9.0: QAPIDoc.check_expr). */
+	/* 'Returns:' only when the command returns (9.0: QAPIDoc.check_expr,
+	 * Markus Armbruster's patch of 2024-02-27, before 9.0's freeze). */
 	ROW(doc_returns_strict, 9, 0, FROM),
 	/* Every member documented (9.0: QAPIDoc.connect_member "lacks
 	 * documentation", with the 'documentation-exceptions' pragma). What a
