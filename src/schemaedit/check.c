@@ -763,7 +763,8 @@ static int check_doc(const struct checker *c, const struct qapi_def *d, char **n
 		if (!strcmp(sn, "Returns") && c->r.doc_returns_strict &&
 		    !qapi_dict_get(d->expr, "returns"))
 			return err(c, &doc->sections[i].loc,
-				   "'Returns:' section, but command '%s' doesn't return anything", d->name);
+				   "'Returns:' section, but command '%s' doesn't return anything (QEMU %d.%d): remove the section",
+				   d->name, c->r.v.major, c->r.v.minor);
 		if ((!strcmp(sn, "Note") || !strcmp(sn, "Notes")) && c->r.doc_note_rejected)
 			return err(c, &doc->sections[i].loc, "'%s:' is no longer supported; use '.. note::'",
 				   sn);
