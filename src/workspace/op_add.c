@@ -458,10 +458,11 @@ static int fragment_from_options(struct buf *out, const struct ws_add_opts *o, s
 	if (!ret && (ret = qapi_schema_parse(&schema, SCHEMA_PATH, st.ptr, st.len, v)) < 0)
 		error_prefix(ret, "the tree's schema does not parse");
 	if (!ret && qapi_schema_find(schema, o->name)) {
-		struct qapi_loc l = qapi_schema_loc(schema, qapi_schema_find(schema, o->name)->start);
+		const struct qapi_def *d = qapi_schema_find(schema, o->name);
+		struct qapi_loc l = qapi_schema_loc(schema, d->start);
 
-		ret = error_set(ERR_EXISTS, "--name: '%s' is already defined in %s:%u", o->name,
-				SCHEMA_PATH, l.line);
+		ret = error_set(ERR_EXISTS, "--name: '%s' is already defined in %s:%u:%u (%s '%s' of the tree)",
+				o->name, SCHEMA_PATH, l.line, l.col, qapi_meta_name(d->meta), d->name);
 	}
 	if (!ret)
 		ret = qapi_fragment_from_spec(out, schema, &spec, v, tmpl.ptr);

@@ -88,7 +88,7 @@ test_expect_success '--name with an invalid name' '
 	check_fails 2 "qga-forge: error: '\''Guest_X'\'' is not a valid command name (lower case letters, digits and '\''-'\'', starting with a letter)" --name Guest_X
 '
 test_expect_success '--name of a command that exists' '
-	check_fails 1 "qga-forge: error: --name: '\''guest-sync'\'' is already defined in qga/qapi-schema.json:108" --name guest-sync
+	check_fails 1 "qga-forge: error: --name: '\''guest-sync'\'' is already defined in qga/qapi-schema.json:108:1 (command '\''guest-sync'\'' of the tree)" --name guest-sync
 '
 test_expect_success '--arg without a type' '
 	check_fails 2 "qga-forge: error: --arg '\''x'\'': expected NAME:TYPE" --name guest-x --arg x

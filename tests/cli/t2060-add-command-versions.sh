@@ -131,7 +131,8 @@ if [ -d ws-10.0 ]; then
 		test -s line &&
 		tree_digest ws-10.0 | grep -v "^\./\.qga-forge/lock " >before &&
 		test_expect_code 1 qga-forge add-command -w ws-10.0 --name guest-get-load 2>err &&
-		test_grep "guest-get-load.* is already defined in qga/qapi-schema.json:$(cat line)" err &&
+		echo "qga-forge: error: --name: '\''guest-get-load'\'' is already defined in qga/qapi-schema.json:$(cat line):1 (command '\''guest-get-load'\'' of the tree)" >expect &&
+		test_cmp expect err &&
 		printf "##\n# @GuestLoadAverage:\n#\n# @x: x\n#\n# Since: 10.0\n##\n{ '\''struct'\'': '\''GuestLoadAverage'\'', '\''data'\'': { '\''x'\'': '\''int'\'' } }\n" >load.qapi &&
 		grep -n "^{ '\''struct'\'': '\''GuestLoadAverage'\''" ws-10.0/src/qga/qapi-schema.json | cut -d: -f1 >tline &&
 		test_expect_code 1 qga-forge add-command -w ws-10.0 load.qapi 2>err &&
