@@ -770,7 +770,7 @@ static int check_doc(const struct checker *c, const struct qapi_def *d, char **n
 				   sn);
 		if ((!strcmp(sn, "Example") || !strcmp(sn, "Examples")) && c->r.doc_example_rejected)
 			return err(c, &doc->sections[i].loc,
-				   "'%s:' is no longer supported from QEMU 9.2; use '.. qmp-example::' followed by the indented example",
+				   "'%s:' is no longer supported from QEMU 9.1; use '.. qmp-example::' followed by the indented example",
 				   sn);
 	}
 	for (i = 0; i < doc->n_args; i++) {

@@ -62,7 +62,7 @@ struct qapi_rules {
 	bool doc_members_required; /* every member documented (9.0) */
 	bool doc_features_required; /* every feature documented (known from 5.2) */
 	bool doc_note_rejected;  /* 'Note:' sections rejected (9.1) */
-	bool doc_example_rejected; /* 'Example:' sections rejected (9.2) */
+	bool doc_example_rejected; /* 'Example:' sections rejected (9.1) */
 	bool qobject_includes;   /* QObject headers in qobject/, not qapi/qmp/ (10.0) */
 	bool has_for_all_optionals; /* has_ flag for every optional member (up to 7.2) */
 	bool c_name_all_chars;   /* c_name maps every non-identifier char (6.0), else only '-' and '.' */

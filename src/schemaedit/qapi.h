@@ -325,7 +325,7 @@ int qapi_fragment_from_spec(struct buf *out, const struct qapi_schema *schema,
  *     text after "@name: " or "Tag: ": continuation lines indented less
  *     (the newer style) are moved to that column;
  *   - from 9.1, "Note: text" becomes ".. note:: text";
- *   - from 9.2, an "Example:" / "Examples:" line becomes
+ *   - from 9.1, an "Example:" / "Examples:" line becomes
  *     ".. qmp-example::" and the example's lines are indented by 4.
  * Each rewrite appends one line "FNAME:LINE: what (QEMU X.Y)" to `notes`
  * (may be NULL). Text that needs none is copied unchanged.

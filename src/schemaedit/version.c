@@ -132,12 +132,14 @@ static const struct rule_row rule_rows[] = {
 	ROW(doc_features_required, 5, 2, FROM),
 	ROW(have_doc_exceptions, 9, 0, FROM),
 	/* 'Note:' rejected for '.. note::' (9.1: "qapi: convert 'Note'
-	 * sections to plain rST", John Snow, 2024-06/07). */
+	 * sections to plain rST", commit d461c2797374, in the QAPI pull of
+	 * 2024-07-06). */
 	ROW(doc_note_rejected, 9, 1, FROM),
-	/* 'Example:' rejected for '.. qmp-example::' (9.2: "qapi: remove
-	 * 'Example' doc section", John Snow, v2 posted 2024-07-17 after 9.1's
-	 * soft freeze; the 10.0 tree's parser.py has the message). */
-	ROW(doc_example_rejected, 9, 2, FROM),
+	/* 'Example:' rejected for '.. qmp-example::' (9.1: "qapi: remove
+	 * 'Example' doc section", commit 3c5f6114d9ff, in the QAPI pull of
+	 * 2024-07-17, applied before 9.1's soft freeze of 2024-07-23; the 10.0
+	 * tree's parser.py has the message). */
+	ROW(doc_example_rejected, 9, 1, FROM),
 	/* has_ flag for every optional member until 8.0 (then only for
 	 * non-pointers and lists). */
 	ROW(has_for_all_optionals, 8, 0, UNTIL),

@@ -368,7 +368,7 @@ static void test_schemaedit_versions__doc_dedent_ends_section(void **state)
 	assert_rejects(text, &v90, "x.json:8:1: '@b:' can't follow");
 }
 
-/* 'Returns:' without a return (9.0), 'Note:' (9.1), 'Example:' (9.2). */
+/* 'Returns:' without a return (9.0), 'Note:' and 'Example:' (9.1). */
 static void test_schemaedit_versions__doc_sections_cutover(void **state)
 {
 	static const char *const returns = CMD_DOC("# Returns: nothing\n") "{ 'command': 'guest-x' }\n";
@@ -395,8 +395,8 @@ static void test_schemaedit_versions__doc_sections_cutover(void **state)
 	assert_accepts(example, &v82);
 	assert_rejects(example, &v90, "x.json:8:1: text required after 'Example:'");
 	assert_accepts(indented_example, &v90);
-	assert_accepts(indented_example, &v91);
-	assert_rejects(indented_example, &v92, "x.json:8:1: 'Example:' is no longer supported from QEMU 9.2; use '.. qmp-example::'");
+	assert_rejects(indented_example, &v91, "x.json:8:1: 'Example:' is no longer supported from QEMU 9.1; use '.. qmp-example::'");
+	assert_rejects(indented_example, &v92, "'.. qmp-example::'");
 	assert_rejects(indented_example, &v100, "'.. qmp-example::'");
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		assert_accepts(dnote, all[i]);
@@ -581,7 +581,7 @@ static void test_schemaedit_versions__adapt_doc(void **state)
 	assert_string_equal(a, four);
 	assert_int_equal(notes.len, 0);
 	free(a);
-	/* 9.2 on: the example becomes a qmp-example directive */
+	/* 9.1 on: the example becomes a qmp-example directive */
 	a = adapt(example, &v100, &notes);
 	assert_non_null(strstr(a, "# .. qmp-example::\n#\n#     -> { \"execute\": \"guest-x\",\n#          \"arguments\": {} }\n#     <- { \"return\": {} }\n##\n"));
 	assert_string_equal(notes.ptr, "f.qapi:8: 'Example:' written as '.. qmp-example::' with the example indented (QEMU 10.0)\n");
@@ -598,11 +598,15 @@ static void test_schemaedit_versions__adapt_doc(void **state)
 	}
 	free(a);
 	buf_reset(&notes);
-	/* 9.0 and 9.1: 'Example:' stays, its lines are indented */
-	a = adapt(example, &v91, &notes);
+	/* 9.0: 'Example:' stays, its lines are indented; 9.1: the directive */
+	a = adapt(example, &v90, &notes);
 	assert_non_null(strstr(a, "# Example:\n#\n#     -> { \"execute\": \"guest-x\",\n"));
-	assert_string_equal(notes.ptr, "f.qapi:8: the example of 'Example:' indented, as this release wants (QEMU 9.1)\n");
+	assert_string_equal(notes.ptr, "f.qapi:8: the example of 'Example:' indented, as this release wants (QEMU 9.0)\n");
 	assert_accepts(a, &v90);
+	free(a);
+	buf_reset(&notes);
+	a = adapt(example, &v91, &notes);
+	assert_non_null(strstr(a, "# .. qmp-example::\n#\n#     -> { \"execute\": \"guest-x\",\n"));
 	assert_accepts(a, &v91);
 	free(a);
 	buf_reset(&notes);
