@@ -287,6 +287,27 @@ static bool ends_section(const struct docp *d, const char *line)
 	return indent < d->indent && !d->indent_just_set;
 }
 
+/*
+ * From 9.0, the line right after the one that set a section's indentation
+ * may not be indented less, even when it starts a new section (QEMU's
+ * get_doc_indented() checks it before it looks for section tags); only
+ * "@name:" lines are exempt.
+ */
+static int early_dedent(const struct docp *d, const char *line)
+{
+	size_t indent = 0;
+
+	if (!d->s->rules.doc_dedent_ends_section || !d->active || !d->indent_just_set || !*line ||
+	    line[0] == '@')
+		return 0;
+	while (line[indent] == ' ')
+		indent++;
+	if (indent >= d->indent)
+		return 0;
+	return qapi_err_at(d->s, d->offset, "unexpected de-indent (expected at least %zu spaces)",
+			   d->indent);
+}
+
 static int various_line(struct docp *d, const char *line);
 
 static int new_paragraph(struct docp *d, const char *line)
@@ -303,8 +324,10 @@ static int various_line(struct docp *d, const char *line)
 {
 	size_t w = first_word_len(line);
 	char *rest = NULL;
-	int rc;
+	int rc = early_dedent(d, line);
 
+	if (rc)
+		return rc;
 	if (is_symbol_word(line, w))
 		return qapi_err_at(d->s, d->offset, "'%.*s' can't follow '%s' section", (int)w, line,
 				   d->doc->n_sections && d->doc->sections[0].name ?
@@ -338,7 +361,10 @@ static bool text_ends_blank(const struct docp *d)
 static int symbol_line(struct docp *d, int kind, const char *line)
 {
 	size_t w = first_word_len(line);
+	int early = early_dedent(d, line);
 
+	if (early)
+		return early;
 	if (is_symbol_word(line, w)) {
 		size_t indent = w;
 		char *rest;

@@ -366,6 +366,19 @@ static void test_schemaedit_versions__doc_dedent_ends_section(void **state)
 	assert_accepts(text, &v81);
 	assert_accepts(text, &v82);
 	assert_rejects(text, &v90, "x.json:8:1: '@b:' can't follow");
+	/* ... and a tag right below the line that set the indentation is a de-indent. */
+	{
+		static const char *const tag_below =
+			"##\n# @guest-x:\n#\n# Do x.\n#\n# @a: first\n#     continued\n# Since: 1.0\n##\n"
+			"{ 'command': 'guest-x', 'data': { 'a': 'int' } }\n";
+		static const char *const tag_later =
+			"##\n# @guest-x:\n#\n# Do x.\n#\n# @a: first\n#     continued\n#     twice\n# Since: 1.0\n##\n"
+			"{ 'command': 'guest-x', 'data': { 'a': 'int' } }\n";
+
+		assert_accepts(tag_below, &v82);
+		assert_rejects(tag_below, &v90, "x.json:8:1: unexpected de-indent (expected at least 4 spaces)");
+		assert_accepts(tag_later, &v90);
+	}
 }
 
 /* 'Returns:' without a return (9.0), 'Note:' and 'Example:' (9.1). */
