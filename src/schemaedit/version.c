@@ -109,9 +109,12 @@ static const struct rule_row rule_rows[] = {
 	 * (Markus Armbruster, pulled 2023-05-09 for 8.1): the first non-blank
 	 * continuation line sets the indentation, so "@time: text" continued
 	 * by 4 spaces is valid, as the 10.0 tree's qga schema has it.
-	 * 9.0: "qapi: Rewrite doc comment parser" (2024-02, for 9.0;
-	 * parser.py get_doc_indented()): an unindented line ends the section
-	 * instead, and so does a de-indented one after the second line.
+	 * 9.0: "qapi: Require descriptions and tagged sections to be
+	 * indented" and "qapi: Rewrite doc comment parser", in the QAPI pull
+	 * of 2024-02-26 (parser.py get_doc_indented()): an unindented line
+	 * ends the section instead (so a section's text is on its tag's line
+	 * or indented below it), and so does a de-indented one after the
+	 * second line; the second line itself may not be de-indented.
 	 */
 	ROW(doc_indent, 5, 2, FROM),
 	ROW(doc_indent_first_line, 8, 1, FROM),
