@@ -159,6 +159,9 @@ static int check_defn_name(const struct checker *c, const struct qapi_def *d,
 	stem = name_stem(c, d->name);
 	if (!stem)
 		return err(c, loc, "%s has an invalid name", what);
+	if (c->r.suffix_all_metas && (d->meta == QAPI_EVENT || d->meta == QAPI_COMMAND) &&
+	    (ends_with(d->name, "List") || ends_with(d->name, "Kind")))
+		return err(c, loc, "%s name should not end in '%s'", what, d->name + strlen(d->name) - 4);
 	if (d->meta == QAPI_EVENT) {
 		if (c->r.strict_names)
 			for (const char *p = stem; *p; p++)
@@ -511,31 +514,25 @@ static int check_members(const struct checker *c, const struct qapi_value *membe
 	return 0;
 }
 
-/* Members of a struct type, base first (for doc checks and flattening). */
-static void struct_member_names(const struct checker *c, const struct qapi_def *d, char ***names,
-				size_t *n, int depth)
+/*
+ * The names a definition's doc block documents, as QEMU's connect_doc()
+ * has them in every release since 5.2: a struct's or union's local
+ * members and those of an implicit ({...}) base, but neither a named
+ * base's members (documented with that type) nor a union's branches; an
+ * alternate's branches; an enum's values; an event's own arguments.
+ */
+static void doc_member_names(const struct qapi_def *d, char ***names, size_t *n)
 {
 	const struct qapi_value *base = qapi_dict_get(d->expr, "base");
 	const struct qapi_value *data = qapi_dict_get(d->expr, "data");
 	size_t i;
 
-	if (depth > 32)
-		return;
-	if (base && base->type == QAPI_STRING) {
-		const struct qapi_def *b = NULL;
-
-		if (type_kind(c, base->str, &b) == T_STRUCT && b)
-			struct_member_names(c, b, names, n, depth + 1);
-	} else if (base && base->type == QAPI_DICT) {
+	if (base && base->type == QAPI_DICT)
 		for (i = 0; i < base->n; i++)
 			add_name(names, n, base->keys[i] + (base->keys[i][0] == '*'));
-	}
-	if (data && data->type == QAPI_DICT && d->meta != QAPI_UNION && d->meta != QAPI_ALTERNATE)
+	if (data && data->type == QAPI_DICT && d->meta != QAPI_UNION)
 		for (i = 0; i < data->n; i++)
 			add_name(names, n, data->keys[i] + (data->keys[i][0] == '*'));
-	if (data && data->type == QAPI_DICT && (d->meta == QAPI_UNION || d->meta == QAPI_ALTERNATE))
-		for (i = 0; i < data->n; i++)
-			add_name(names, n, data->keys[i]);
 	if (data && data->type == QAPI_LIST && d->meta == QAPI_ENUM)
 		for (i = 0; i < data->n; i++) {
 			const struct qapi_value *m = data->items[i];
@@ -545,6 +542,43 @@ static void struct_member_names(const struct checker *c, const struct qapi_def *
 			if (m && m->type == QAPI_STRING)
 				add_name(names, n, m->str);
 		}
+}
+
+static void add_features(const struct qapi_value *features, char ***names, size_t *n)
+{
+	size_t i;
+
+	if (!features || features->type != QAPI_LIST)
+		return;
+	for (i = 0; i < features->n; i++) {
+		const struct qapi_value *f = features->items[i];
+
+		if (f->type == QAPI_DICT)
+			f = qapi_dict_get(f, "name");
+		if (f && f->type == QAPI_STRING)
+			add_name(names, n, f->str);
+	}
+}
+
+/* The features a definition's doc block documents: its own and its members' (connect_doc). */
+static void doc_feature_names(const struct qapi_def *d, char ***names, size_t *n)
+{
+	static const char *const holders[] = { "data", "base" };
+	size_t h, i;
+
+	add_features(qapi_dict_get(d->expr, "features"), names, n);
+	for (h = 0; h < 2; h++) {
+		const struct qapi_value *v = qapi_dict_get(d->expr, holders[h]);
+
+		if (!v || (d->meta == QAPI_UNION && h == 0) || d->meta == QAPI_ALTERNATE)
+			continue;
+		for (i = 0; v->type == QAPI_DICT && i < v->n; i++)
+			if (v->items[i]->type == QAPI_DICT)
+				add_features(qapi_dict_get(v->items[i], "features"), names, n);
+		for (i = 0; v->type == QAPI_LIST && i < v->n; i++)
+			if (v->items[i]->type == QAPI_DICT)
+				add_features(qapi_dict_get(v->items[i], "features"), names, n);
+	}
 }
 
 /* ---- definitions ---- */
@@ -729,9 +763,14 @@ static int check_doc(const struct checker *c, const struct qapi_def *d, char **n
 		if (!strcmp(sn, "Returns") && c->r.doc_returns_strict &&
 		    !qapi_dict_get(d->expr, "returns"))
 			return err(c, &doc->sections[i].loc,
-				   "'Returns:' section, but command '%s' doesn't return anything", d->name);
+				   "'Returns:' section, but command '%s' doesn't return anything (QEMU %d.%d): remove the section",
+				   d->name, c->r.v.major, c->r.v.minor);
 		if ((!strcmp(sn, "Note") || !strcmp(sn, "Notes")) && c->r.doc_note_rejected)
 			return err(c, &doc->sections[i].loc, "'%s:' is no longer supported; use '.. note::'",
+				   sn);
+		if ((!strcmp(sn, "Example") || !strcmp(sn, "Examples")) && c->r.doc_example_rejected)
+			return err(c, &doc->sections[i].loc,
+				   "'%s:' is no longer supported from QEMU 9.1; use '.. qmp-example::' followed by the indented example",
 				   sn);
 	}
 	for (i = 0; i < doc->n_args; i++) {
@@ -755,22 +794,32 @@ static int check_doc(const struct checker *c, const struct qapi_def *d, char **n
 		}
 	}
 	{
-		const struct qapi_value *features = qapi_dict_get(d->expr, "features");
+		char **feats = NULL;
+		size_t n_feats = 0;
+		int rc = 0;
 
-		for (i = 0; i < doc->n_features; i++) {
+		doc_feature_names(d, &feats, &n_feats);
+		for (i = 0; i < doc->n_features && !rc; i++) {
 			bool found = false;
 
-			for (j = 0; features && features->type == QAPI_LIST && j < features->n && !found; j++) {
-				const struct qapi_value *f = features->items[j];
-
-				if (f->type == QAPI_DICT)
-					f = qapi_dict_get(f, "name");
-				found = f && f->type == QAPI_STRING && !strcmp(f->str, doc->features[i].name);
-			}
+			for (j = 0; j < n_feats && !found; j++)
+				found = !strcmp(feats[j], doc->features[i].name);
 			if (!found)
-				return err(c, &doc->features[i].loc, "documented feature '%s' does not exist",
-					   doc->features[i].name);
+				rc = err(c, &doc->features[i].loc, "documented feature '%s' does not exist",
+					 doc->features[i].name);
 		}
+		for (j = 0; j < n_feats && !rc && c->r.doc_features_required; j++) {
+			bool found = false;
+
+			for (i = 0; i < doc->n_features && !found; i++)
+				found = !strcmp(feats[j], doc->features[i].name);
+			if (!found)
+				rc = err(c, &doc->loc, "feature '%s' of %s '%s' lacks documentation", feats[j],
+					 qapi_meta_name(d->meta), d->name);
+		}
+		free_names(feats, n_feats);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -975,7 +1024,7 @@ static int check_def(struct checker *c, const struct qapi_def *d)
 	} else {
 		rc = check_struct_like(c, d);
 		if (!rc)
-			struct_member_names(c, d, &names, &n_names, 0);
+			doc_member_names(d, &names, &n_names);
 	}
 	if (!rc && d->doc)
 		rc = check_doc(c, d, names, n_names);

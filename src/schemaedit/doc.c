@@ -28,6 +28,10 @@ struct docp {
 	size_t indent;
 	size_t offset;       /* of the current line, for messages */
 	bool active;
+	/* Continuation indentation of a named section (struct qapi_rules doc_*). */
+	bool tag_line;       /* the next text is the rest of the "@name:"/"Tag:" line */
+	bool indent_pending; /* the next non-blank line sets `indent` (8.1) */
+	bool indent_just_set; /* the previous line set it: a de-indent now is an error (9.0) */
 };
 
 static bool is_section_tag(const char *name, size_t len)
@@ -92,6 +96,10 @@ static int end_section(struct docp *d)
 	} else {
 		if (!*text && sec->name) {
 			free(text);
+			if (d->s->rules.doc_dedent_ends_section)
+				return qapi_err_at(d->s, sec->loc.offset,
+						   "text required after '%s%s:' (from QEMU 9.0 a section's text is on its line or indented below it)",
+						   d->kind == 3 ? "" : "@", sec->name);
 			return qapi_err_at(d->s, d->offset, "empty doc section '%s'", sec->name);
 		}
 		free(sec->text);
@@ -114,6 +122,11 @@ static int switch_to(struct docp *d, int kind, const char *name, size_t indent)
 	d->kind = kind;
 	d->indent = indent;
 	d->active = true;
+	d->tag_line = name != NULL;
+	d->indent_pending = name != NULL && d->s->rules.doc_indent_first_line;
+	d->indent_just_set = false;
+	if (d->indent_pending)
+		d->indent = 0;
 	if (kind == 0)
 		return 0;
 	arr = kind == 1 ? &doc->args : kind == 2 ? &doc->features : &doc->sections;
@@ -135,7 +148,16 @@ static int section_append(struct docp *d, const char *line)
 
 		while (line[indent] && isspace((unsigned char)line[indent]))
 			indent++;
-		if (d->s->rules.doc_indent) {
+		if (d->tag_line && d->s->rules.doc_indent_first_line) {
+			line += indent;
+		} else if (d->s->rules.doc_indent) {
+			if (d->indent_pending) {
+				d->indent = indent;
+				d->indent_pending = false;
+				d->indent_just_set = true;
+			} else {
+				d->indent_just_set = false;
+			}
 			if (indent < d->indent)
 				return qapi_err_at(d->s, d->offset,
 						   "unexpected de-indent (expected at least %zu spaces)",
@@ -144,7 +166,10 @@ static int section_append(struct docp *d, const char *line)
 		} else {
 			line += indent;
 		}
+	} else if (!d->tag_line) {
+		d->indent_just_set = false;
 	}
+	d->tag_line = false;
 	len = strlen(line);
 	while (len && isspace((unsigned char)line[len - 1]))
 		len--;
@@ -240,12 +265,69 @@ static char *strip_tag(const char *line, size_t tag_len, size_t *indent)
 	return out;
 }
 
+/*
+ * From 9.0, a line indented less than a named section's text ends the
+ * section (QEMU's get_doc_indented()): an unindented first continuation
+ * line, or a de-indented one after the line that set the indentation.
+ * The line then starts a paragraph of its own.
+ */
+static bool ends_section(const struct docp *d, const char *line)
+{
+	size_t indent = 0;
+
+	if (!d->s->rules.doc_dedent_ends_section || d->kind == 0 || !d->active || !*line ||
+	    d->tag_line)
+		return false;
+	if (d->kind == 3 && !cur_section((struct docp *)d)->name)
+		return false;
+	while (line[indent] == ' ')
+		indent++;
+	if (d->indent_pending)
+		return indent == 0;
+	return indent < d->indent && !d->indent_just_set;
+}
+
+/*
+ * From 9.0, the line right after the one that set a section's indentation
+ * may not be indented less, even when it starts a new section (QEMU's
+ * get_doc_indented() checks it before it looks for section tags); only
+ * "@name:" lines are exempt.
+ */
+static int early_dedent(const struct docp *d, const char *line)
+{
+	size_t indent = 0;
+
+	if (!d->s->rules.doc_dedent_ends_section || !d->active || !d->indent_just_set || !*line ||
+	    line[0] == '@')
+		return 0;
+	while (line[indent] == ' ')
+		indent++;
+	if (indent >= d->indent)
+		return 0;
+	return qapi_err_at(d->s, d->offset, "unexpected de-indent (expected at least %zu spaces)",
+			   d->indent);
+}
+
+static int various_line(struct docp *d, const char *line);
+
+static int new_paragraph(struct docp *d, const char *line)
+{
+	int rc = start_section(d, NULL, 0);
+
+	if (rc)
+		return rc;
+	d->mode = MODE_VARIOUS;
+	return various_line(d, line);
+}
+
 static int various_line(struct docp *d, const char *line)
 {
 	size_t w = first_word_len(line);
 	char *rest = NULL;
-	int rc;
+	int rc = early_dedent(d, line);
 
+	if (rc)
+		return rc;
 	if (is_symbol_word(line, w))
 		return qapi_err_at(d->s, d->offset, "'%.*s' can't follow '%s' section", (int)w, line,
 				   d->doc->n_sections && d->doc->sections[0].name ?
@@ -262,6 +344,8 @@ static int various_line(struct docp *d, const char *line)
 			return rc;
 		}
 		line = rest;
+	} else if (ends_section(d, line)) {
+		return new_paragraph(d, line);
 	}
 	rc = freeform(d, line);
 	free(rest);
@@ -277,7 +361,10 @@ static bool text_ends_blank(const struct docp *d)
 static int symbol_line(struct docp *d, int kind, const char *line)
 {
 	size_t w = first_word_len(line);
+	int early = early_dedent(d, line);
 
+	if (early)
+		return early;
 	if (is_symbol_word(line, w)) {
 		size_t indent = w;
 		char *rest;
@@ -303,18 +390,13 @@ static int symbol_line(struct docp *d, int kind, const char *line)
 		d->mode = MODE_VARIOUS;
 		return various_line(d, line);
 	}
-	if (text_ends_blank(d) && line[0] && !isspace((unsigned char)line[0])) {
-		int rc;
-
+	if ((text_ends_blank(d) && line[0] && !isspace((unsigned char)line[0])) ||
+	    ends_section(d, line)) {
 		if (kind == 1 && !strcmp(line, "Features:")) {
 			d->mode = MODE_FEATURES;
 			return 0;
 		}
-		rc = start_section(d, NULL, 0);
-		if (rc)
-			return rc;
-		d->mode = MODE_VARIOUS;
-		return various_line(d, line);
+		return new_paragraph(d, line);
 	}
 	return freeform(d, line);
 }

@@ -360,8 +360,9 @@ int qapi_insert_fragment(struct buf *out, const struct qapi_schema *schema,
 			struct qapi_loc l = qapi_schema_loc(where, old->start);
 			struct qapi_loc fl = qapi_schema_loc(frag, d->start);
 
-			rc = error_set(ERR_EXISTS, "%s:%u:%u: '%s' is already defined in %s:%u",
-				       frag->fname, fl.line, fl.col, d->name, where->fname, l.line);
+			rc = error_set(ERR_EXISTS, "%s:%u:%u: '%s' is already defined in %s:%u:%u (%s '%s' of the tree)",
+				       frag->fname, fl.line, fl.col, d->name, where->fname, l.line, l.col,
+				       qapi_meta_name(old->meta), old->name);
 			goto out;
 		}
 		if (d->meta == QAPI_COMMAND && opts && opts->schema_if && !qapi_dict_get(d->expr, "if"))

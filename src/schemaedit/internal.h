@@ -52,11 +52,18 @@ struct qapi_rules {
 	bool have_coroutine;     /* 5.2 */
 	bool new_pragmas;        /* command-returns-exceptions & co (6.0); else returns-whitelist */
 	bool strict_names;       /* 6.0: lower-case commands and members, no '_' */
-	bool kind_reserved;      /* types may not end in 'Kind' (before 5.0) */
+	bool kind_reserved;      /* definitions may not end in 'Kind' (before 6.2) */
+	bool suffix_all_metas;   /* ... nor 'List', commands and events too (before 6.1) */
 	bool doc_indent;         /* continuation lines must keep their indent (5.2) */
+	bool doc_indent_first_line; /* ... the indent of the first continuation line (8.1);
+				     * before: the column of the text after "@name: " */
+	bool doc_dedent_ends_section; /* an unindented continuation ends the section (9.0) */
 	bool doc_returns_strict; /* 'Returns:' only when the command returns something (9.0) */
 	bool doc_members_required; /* every member documented (9.0) */
+	bool doc_features_required; /* every feature documented (known from 5.2) */
 	bool doc_note_rejected;  /* 'Note:' sections rejected (9.1) */
+	bool doc_example_rejected; /* 'Example:' sections rejected (9.1) */
+	bool qobject_includes;   /* QObject headers in qobject/, not qapi/qmp/ (10.0) */
 	bool has_for_all_optionals; /* has_ flag for every optional member (up to 7.2) */
 	bool c_name_all_chars;   /* c_name maps every non-identifier char (6.0), else only '-' and '.' */
 	bool c_name_digit;       /* c_name protects a leading digit (6.0) */

@@ -317,6 +317,31 @@ int qapi_fragment_from_spec(struct buf *out, const struct qapi_schema *schema,
 			    const struct qapi_command_spec *spec, const struct qapi_version *v,
 			    const char *doc_template);
 
+/*
+ * Rewrite a fragment's documentation into the form QEMU version `v`
+ * wants, every line kept at its line number (so messages about the
+ * result point at the user's lines), appending to `out`:
+ *   - before 8.1, where continuation lines must stay at the column of the
+ *     text after "@name: " or "Tag: ": continuation lines indented less
+ *     (the newer style) are moved to that column;
+ *   - from 9.1, "Note: text" becomes ".. note:: text";
+ *   - from 9.1, an "Example:" / "Examples:" line becomes
+ *     ".. qmp-example::" and the example's lines are indented by 4.
+ * Each rewrite appends one line "FNAME:LINE: what (QEMU X.Y)" to `notes`
+ * (may be NULL). Text that needs none is copied unchanged.
+ */
+int qapi_fragment_adapt(struct buf *out, struct buf *notes, const char *fname, const char *text,
+			size_t len, const struct qapi_version *v);
+
+/*
+ * The same for a handler file's #include lines: QEMU 10.0 moved the
+ * QObject headers from "qapi/qmp/X.h" to "qobject/X.h" (and
+ * "qapi/qmp/dispatch.h" to "qapi/qmp-registry.h"); either spelling is
+ * written as version `v` has it.
+ */
+int qapi_handler_adapt(struct buf *out, struct buf *notes, const char *fname, const char *text,
+		       size_t len, const struct qapi_version *v);
+
 /* ------------------------------------------------------------------ */
 /* C handler files                                                     */
 

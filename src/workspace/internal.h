@@ -99,6 +99,8 @@ struct addcmd_result {
 	struct ws_command *entries;
 	size_t nentries;
 	const char *gen_skipped;     /* why the generator check did not run, or NULL */
+	char *notes;                 /* how the inputs were written for this QEMU release
+					(qapi_fragment_adapt, qapi_handler_adapt): lines, or NULL */
 };
 
 int addcmd_prepare(struct addcmd_result *out, const struct addcmd_input *in,

@@ -31,6 +31,8 @@ struct prep {
 	struct qapi_proto *protos;
 	size_t n_protos;
 	struct addcmd_result *out;
+	/* the declaration and handler as this release wants them (adapt_inputs) */
+	struct buf frag_text, handler_text, notes;
 };
 
 /* The text of `rel` as this commit will have it (read once, then edited). */
@@ -98,7 +100,7 @@ static int load_handlers(struct qapi_cfile **out, struct prep *p)
 
 	*out = NULL;
 	if (p->in->handler_name) {
-		ret = qapi_cfile_parse(out, p->in->handler_name, p->in->handler, p->in->handler_len);
+		ret = qapi_cfile_parse(out, p->in->handler_name, p->handler_text.ptr, p->handler_text.len);
 	} else {
 		struct buf tmpl = BUF_INIT;
 
@@ -269,6 +271,24 @@ static void finish_result(struct prep *p)
 	free(names);
 }
 
+/*
+ * A command file is written once for every QEMU release: where this
+ * release wants another form of a doc block or an #include line, the
+ * inputs are rewritten into it, line for line, and the notes say how.
+ */
+static int adapt_inputs(struct prep *p)
+{
+	int ret = qapi_fragment_adapt(&p->frag_text, &p->notes, p->in->fragment_name,
+				      p->in->fragment, p->in->fragment_len, p->v);
+
+	if (!ret && p->in->handler_name)
+		ret = qapi_handler_adapt(&p->handler_text, &p->notes, p->in->handler_name,
+					 p->in->handler, p->in->handler_len, p->v);
+	if (!ret && p->notes.len)
+		p->out->notes = xstrndup(p->notes.ptr, p->notes.len);
+	return ret;
+}
+
 int addcmd_prepare(struct addcmd_result *out, const struct addcmd_input *in,
 		   const struct qapi_version *v, addcmd_read_fn read, void *arg)
 {
@@ -293,7 +313,8 @@ int addcmd_prepare(struct addcmd_result *out, const struct addcmd_input *in,
 		error_prefix(ret, "the tree's schema does not parse");
 		goto out;
 	}
-	if ((ret = qapi_schema_parse(&p.frag, in->fragment_name, in->fragment, in->fragment_len, v)) < 0 ||
+	if ((ret = adapt_inputs(&p)) < 0 ||
+	    (ret = qapi_schema_parse(&p.frag, in->fragment_name, p.frag_text.ptr, p.frag_text.len, v)) < 0 ||
 	    (ret = merge_schema(&p)) < 0 || (ret = derive_protos(&p)) < 0)
 		goto out;
 	if (in->gen_tree) {
@@ -315,6 +336,9 @@ out:
 	qapi_schema_free(p.frag);
 	qapi_schema_free(p.merged);
 	buf_release(&p.merged_text);
+	buf_release(&p.frag_text);
+	buf_release(&p.handler_text);
+	buf_release(&p.notes);
 	if (ret)
 		addcmd_result_release(out);
 	return ret;
@@ -327,6 +351,7 @@ void addcmd_result_release(struct addcmd_result *r)
 	for (i = 0; i < r->n; i++)
 		buf_release(&r->texts[i]);
 	free(r->message);
+	free(r->notes);
 	ws_commands_free(r->entries, r->nentries);
 	memset(r, 0, sizeof(*r));
 }
@@ -433,10 +458,11 @@ static int fragment_from_options(struct buf *out, const struct ws_add_opts *o, s
 	if (!ret && (ret = qapi_schema_parse(&schema, SCHEMA_PATH, st.ptr, st.len, v)) < 0)
 		error_prefix(ret, "the tree's schema does not parse");
 	if (!ret && qapi_schema_find(schema, o->name)) {
-		struct qapi_loc l = qapi_schema_loc(schema, qapi_schema_find(schema, o->name)->start);
+		const struct qapi_def *d = qapi_schema_find(schema, o->name);
+		struct qapi_loc l = qapi_schema_loc(schema, d->start);
 
-		ret = error_set(ERR_EXISTS, "--name: '%s' is already defined in %s:%u", o->name,
-				SCHEMA_PATH, l.line);
+		ret = error_set(ERR_EXISTS, "--name: '%s' is already defined in %s:%u:%u (%s '%s' of the tree)",
+				o->name, SCHEMA_PATH, l.line, l.col, qapi_meta_name(d->meta), d->name);
 	}
 	if (!ret)
 		ret = qapi_fragment_from_spec(out, schema, &spec, v, tmpl.ptr);
@@ -447,6 +473,18 @@ static int fragment_from_options(struct buf *out, const struct ws_add_opts *o, s
 	free(returns);
 	strvec_clear(&argv);
 	return ret;
+}
+
+/* What adapt_inputs() rewrote for this release, one event per line. */
+static void print_notes(const struct ws_progress *pr, const char *notes)
+{
+	while (notes && *notes) {
+		const char *nl = strchr(notes, '\n');
+		int len = nl ? (int)(nl - notes) : (int)strlen(notes);
+
+		ws_info_event(pr, OP, "add-command: %.*s", len, notes);
+		notes += len + (nl != NULL);
+	}
 }
 
 int ws_op_add_command(struct ws *ws, struct ws_add_result *out, const struct ws_add_opts *o)
@@ -501,6 +539,7 @@ int ws_op_add_command(struct ws *ws, struct ws_add_result *out, const struct ws_
 		     "declaring, placing and checking");
 	if (r.gen_skipped)
 		ws_info_event(pr, OP, "add-command: generator check skipped: %s", r.gen_skipped);
+	print_notes(pr, r.notes);
 	if ((ret = ws_txn_begin(&t, ws)) < 0 ||
 	    (ret = ws_stage_commit(ws, t, r.changes, r.n, r.message, commit)) < 0)
 		goto out;

@@ -57,7 +57,7 @@ test_expect_success 'an unknown type, located in the declaration file' '
 	check_fails 1 "qga-forge: error: unknown.qapi:11:18: '\''data'\'' member '\''a'\'' uses unknown type '\''frob'\''" unknown.qapi
 '
 test_expect_success 'a command the schema already has' '
-	check_fails 1 "qga-forge: error: dup.qapi:8:1: '\''guest-sync'\'' is already defined in qga/qapi-schema.json:108" dup.qapi
+	check_fails 1 "qga-forge: error: dup.qapi:8:1: '\''guest-sync'\'' is already defined in qga/qapi-schema.json:108:1 (command '\''guest-sync'\'' of the tree)" dup.qapi
 '
 test_expect_success 'a declaration without the documentation 7.2 requires' '
 	check_fails 1 "qga-forge: error: nodoc.qapi:1:1: command '\''guest-x'\'' needs a documentation comment (pragma '\''doc-required'\'')" nodoc.qapi
@@ -88,7 +88,7 @@ test_expect_success '--name with an invalid name' '
 	check_fails 2 "qga-forge: error: '\''Guest_X'\'' is not a valid command name (lower case letters, digits and '\''-'\'', starting with a letter)" --name Guest_X
 '
 test_expect_success '--name of a command that exists' '
-	check_fails 1 "qga-forge: error: --name: '\''guest-sync'\'' is already defined in qga/qapi-schema.json:108" --name guest-sync
+	check_fails 1 "qga-forge: error: --name: '\''guest-sync'\'' is already defined in qga/qapi-schema.json:108:1 (command '\''guest-sync'\'' of the tree)" --name guest-sync
 '
 test_expect_success '--arg without a type' '
 	check_fails 2 "qga-forge: error: --arg '\''x'\'': expected NAME:TYPE" --name guest-x --arg x

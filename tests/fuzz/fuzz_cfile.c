@@ -62,6 +62,33 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/*
+ * The handler's #include lines written as a release has them
+ * (qapi_handler_adapt): line for line, and back again unchanged.
+ */
+static void adapt_includes(const char *text, size_t size)
+{
+	static const struct qapi_version old = { 9, 2, 0 }, neu = { 10, 0, 0 };
+	struct buf a = BUF_INIT, b = BUF_INIT, c = BUF_INIT;
+	size_t i, na = 0, nt = 0;
+
+	if (qapi_handler_adapt(&a, NULL, "fuzz.c", text, size, &neu) < 0 ||
+	    qapi_handler_adapt(&b, NULL, "fuzz.c", a.ptr, a.len, &old) < 0 ||
+	    qapi_handler_adapt(&c, NULL, "fuzz.c", b.ptr, b.len, &neu) < 0)
+		fuzz_fail("adapting includes failed: %s", error_last());
+	for (i = 0; i < size; i++)
+		nt += text[i] == '\n';
+	for (i = 0; i < a.len; i++)
+		na += a.ptr[i] == '\n';
+	if (na != nt)
+		fuzz_fail("adapting includes changed the number of lines (%zu to %zu)", nt, na);
+	if (c.len != a.len || memcmp(c.ptr, a.ptr, a.len) != 0)
+		fuzz_fail("include spellings do not round-trip");
+	buf_release(&a);
+	buf_release(&b);
+	buf_release(&c);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct qapi_cfile *f = NULL, *again = NULL;
@@ -97,6 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	error_clear();
 	qapi_cfile_free(f);
 	buf_release(&out);
+	adapt_includes(text, size);
 	free(text);
 	return 0;
 }

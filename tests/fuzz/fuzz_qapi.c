@@ -2,7 +2,8 @@
  * The QAPI schema reader: parse, print back (byte-identical), check with
  * the rules of one QEMU version, derive the prototypes of the commands,
  * read the doc examples, and insert the input as a fragment into a small
- * schema, as add-command does with a user's FILE.qapi.
+ * schema, as add-command does with a user's FILE.qapi, and rewrite it into
+ * the form the version wants (qapi_fragment_adapt).
  *
  * Input: byte 0 picks the QEMU version, the rest is the schema text.
  */
@@ -16,6 +17,7 @@
 
 static const struct qapi_version versions[] = {
 	{ 2, 12, 0 }, { 5, 2, 0 }, { 6, 2, 0 }, { 7, 2, 0 }, { 8, 1, 0 }, { 9, 1, 0 },
+	{ 8, 0, 0 }, { 9, 0, 0 }, { 9, 2, 0 }, { 10, 0, 0 },
 };
 #define NVERSIONS (sizeof(versions) / sizeof(versions[0]))
 
@@ -108,6 +110,41 @@ static void insert_into_base(const struct qapi_schema *frag, const struct qapi_v
 	buf_release(&out);
 }
 
+static size_t count_newlines(const char *p, size_t len)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < len; i++)
+		n += p[i] == '\n';
+	return n;
+}
+
+/*
+ * add-command rewrites a declaration into the form the release wants
+ * (qapi_fragment_adapt): every line keeps its number, and what the
+ * rewrite gives is read like any declaration.
+ */
+static void adapt(const char *text, size_t len, const struct qapi_version *v)
+{
+	static const struct qapi_version newest = { 99, 0, 0 };
+	struct buf out = BUF_INIT, notes = BUF_INIT;
+	struct qapi_schema *s = NULL;
+
+	if (qapi_fragment_adapt(&out, &notes, "fuzz.qapi", text, len, v ? v : &newest) < 0)
+		fuzz_fail("adapting failed: %s", error_last());
+	if (count_newlines(out.ptr, out.len) != count_newlines(text, len))
+		fuzz_fail("adapting changed the number of lines (%zu to %zu)",
+			  count_newlines(text, len), count_newlines(out.ptr, out.len));
+	if (!notes.len && (out.len != len || memcmp(out.ptr, text, len) != 0))
+		fuzz_fail("the text changed without a note");
+	if (qapi_schema_parse(&s, "fuzz.qapi", out.ptr, out.len, v) == 0)
+		qapi_schema_check(s, v);
+	error_clear();
+	qapi_schema_free(s);
+	buf_release(&out);
+	buf_release(&notes);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct qapi_version *v;
@@ -136,6 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	error_clear();
 	qapi_schema_free(s);
+	adapt(text, len, v);
 	buf_release(&out);
 	free(text);
 	return 0;
