@@ -318,10 +318,38 @@ static void test_specedit__duplicates_in_exclusive_branches(void **state)
 static void test_specedit__continued_lines_are_one(void **state)
 {
 	(void)state;
-	/* a %global continued with a backslash is one line to rpm: no %if inside it */
-	assert_add(HEAD "Patch1: a.patch\n%global flags \\\n  %if x\n" TAIL "%setup\n%patch1 -p1\n",
-		   MBOX, HEAD "Patch1: a.patch\nPatch2: new.patch\n%global flags \\\n  %if x\n" TAIL
+	/* a %global continued with a backslash is one line to rpm */
+	assert_add(HEAD "Patch1: a.patch\n%global flags \\\n  -x\n" TAIL "%setup\n%patch1 -p1\n",
+		   MBOX, HEAD "Patch1: a.patch\nPatch2: new.patch\n%global flags \\\n  -x\n" TAIL
 		   "%setup\n%patch1 -p1\n%patch2 -p1\n");
+}
+
+/*
+ * rpm evaluates %if/%else/%endif on every physical line, also among the
+ * lines of a backslash-continued command (CentOS 7 specs put them among the
+ * options of a configure call), indented or not.
+ */
+#define CONFIGURE "\n%build\n./configure --prefix=%{_prefix} \\\n    --a \\\n" \
+	"%if 0%{?have_spice}\n    --enable-spice \\\n%else\n    --disable-spice \\\n" \
+	"%endif\n  %ifarch x86_64\n    --x86 \\\n  %endif\n    --b\nmake\n"
+
+static void test_specedit__conditionals_inside_continued_lines(void **state)
+{
+	(void)state;
+	assert_add(HEAD "Patch1: a.patch\n" TAIL "%setup -q\n%patch1 -p1\n" CONFIGURE, MBOX,
+		   HEAD "Patch1: a.patch\nPatch2: new.patch\n" TAIL "%setup -q\n%patch1 -p1\n"
+		   "%patch2 -p1\n" CONFIGURE);
+	/* in %prep too: the new line goes after the command, not into it */
+	assert_add(HEAD "Patch1: a.patch\n" TAIL "%setup -q\n%patch1 -p1\necho a \\\n%if 1\n  b \\\n"
+		   "%endif\n  c\n",
+		   MBOX,
+		   HEAD "Patch1: a.patch\nPatch2: new.patch\n" TAIL "%setup -q\n%patch1 -p1\n%patch2 -p1\n"
+		   "echo a \\\n%if 1\n  b \\\n%endif\n  c\n");
+	/* still balanced: an %if opened inside a command needs its %endif */
+	assert_add_fails(HEAD TAIL "%setup -q\necho a \\\n%if 1\n  b\n", MBOX,
+			 "t.spec:13:1: '%if' without '%endif'");
+	assert_add_fails(HEAD TAIL "%setup -q\necho a \\\n  %endif\n  b\n", MBOX,
+			 "t.spec:13:3: '%endif' without '%if'");
 }
 
 /* ---- remove ---- */
@@ -693,6 +721,7 @@ int main(void)
 		TU_TEST(test_specedit__bad_inputs),
 		TU_TEST(test_specedit__duplicates_in_exclusive_branches),
 		TU_TEST(test_specedit__continued_lines_are_one),
+		TU_TEST(test_specedit__conditionals_inside_continued_lines),
 		TU_TEST(test_specedit__remove_patch),
 		TU_TEST(test_specedit__renumber_rewrites_references),
 		TU_TEST(test_specedit__renumber_unnumbered_and_ranges),
