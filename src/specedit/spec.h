@@ -224,6 +224,21 @@ void spec_info_release(struct spec_info *info);
 int spec_verify_patches(const char *path, const struct buf *text, const char *const *names,
 			size_t n, const struct spec_query_opts *opts);
 
+/* ---- dist tag ---- */
+
+/*
+ * The dist tag a package was built with, inferred from its src.rpm: rpm
+ * expands the spec's Release with %{dist} standing for a marker, and
+ * `built_release` (the Release in the src.rpm's header) is matched against
+ * that template: header "3.el7" with "Release: 3%{?dist}" gives ".el7",
+ * header "3" gives "" (built without one). *out is NULL when the Release
+ * does not use %{dist} (0 returned, nothing to infer). A header Release that
+ * does not fit the template fails with ERR_NOTFOUND and a message saying
+ * both. Caller frees *out.
+ */
+int spec_infer_dist(char **out, const char *path, const char *built_release,
+		    const struct spec_query_opts *opts);
+
 /* ---- bump ---- */
 
 struct spec_bump_opts {

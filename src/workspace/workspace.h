@@ -85,6 +85,9 @@ struct ws_init_result {
 	char *qemu_version;
 	char baseline[41];
 	int distribution_patches;
+	char *dist;                     /* the dist tag defined for every rpm call, or NULL */
+	bool dist_inferred;             /* from the src.rpm's Release (else a --define) */
+	char *release;                  /* the src.rpm's Release */
 };
 
 /*
