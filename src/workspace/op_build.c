@@ -17,27 +17,35 @@
 
 #define OP "build"
 
-/* Live progress: the rpm stage the log has reached, and the time so far. */
+/*
+ * Live progress: the rpm stage the log has reached, and how long each took.
+ * A phase is reported when it ends (the next "Executing(...)" or the end of
+ * the stage), with its own duration: "%build (158 s)".
+ */
 struct progress {
 	const struct ws_progress *to;
 	const char *log;
 	const char *step;
 	double start;
 	char phase[64];
-	off_t scanned;
+	double phase_start;
+	off_t scanned;      /* where the next read starts */
+	off_t seen;         /* just past the last phase marker taken */
 };
 
-static void progress_tick(void *arg)
+static void phase_done(struct progress *p, double now)
 {
-	struct progress *p = arg;
+	if (p->phase[0])
+		ws_emit(p->to, WS_EVENT_PHASE, OP, p->step, p->phase, now - p->phase_start);
+}
+
+/* Read what the log gained since the last call; each phase begun ends the one before. */
+static void progress_scan(struct progress *p, double now)
+{
 	struct buf b = BUF_INIT;
 	int fd;
 	const char *ex;
-	char phase[64] = "";
-	double t = clock_now() - p->start;
 
-	if (!p->to || !p->to->fn)
-		return;
 	fd = open(p->log, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		char chunk[65536];
@@ -49,22 +57,46 @@ static void progress_tick(void *arg)
 		}
 		close(fd);
 	}
-	/* rpm announces each stage as "Executing(%build): ..." */
+	/* rpm announces each phase as "Executing(%build): ..." */
 	for (ex = b.ptr; (ex = strstr(ex, "Executing(")); ex++) {
 		const char *end = strchr(ex, ')');
 
-		if (end && end - ex - 10 < (long)sizeof(phase))
-			snprintf(phase, sizeof(phase), "%.*s", (int)(end - ex - 10), ex + 10);
+		if (!end || end - ex - 10 >= (long)sizeof(p->phase))
+			continue;
+		/* The overlap below shows a marker already taken again. */
+		if (p->scanned + (off_t)(ex - b.ptr) < p->seen)
+			continue;
+		p->seen = p->scanned + (off_t)(end - b.ptr);
+		phase_done(p, now);
+		snprintf(p->phase, sizeof(p->phase), "%.*s", (int)(end - ex - 10), ex + 10);
+		p->phase_start = now;
 	}
 	/* Keep a little overlap so a marker split across reads is seen. */
 	if (b.len > 64)
 		p->scanned += (off_t)(b.len - 64);
 	buf_release(&b);
-	if (phase[0] && strcmp(phase, p->phase)) {
-		snprintf(p->phase, sizeof(p->phase), "%s", phase);
-		ws_emit(p->to, WS_EVENT_PHASE, OP, p->step, p->phase, t);
-	}
-	ws_emit(p->to, WS_EVENT_TICK, OP, p->step, p->phase[0] ? p->phase : NULL, t);
+}
+
+static void progress_tick(void *arg)
+{
+	struct progress *p = arg;
+	double now = clock_now();
+
+	if (!p->to || !p->to->fn)
+		return;
+	progress_scan(p, now);
+	ws_emit(p->to, WS_EVENT_TICK, OP, p->step, p->phase[0] ? p->phase : NULL, now - p->start);
+}
+
+/* The end of the stage ends its last phase. */
+static void progress_end(struct progress *p)
+{
+	double now = clock_now();
+
+	if (!p->to || !p->to->fn)
+		return;
+	progress_scan(p, now);
+	phase_done(p, now);
 }
 
 void ws_add_timing(struct json_object *timings, const char *step, double seconds)
@@ -147,12 +179,13 @@ static int run_stage(struct srpm_build *b, const char *step, const struct ws_pro
 		struct stat st;
 
 		if (stat(b->log_path, &st) == 0)
-			p.scanned = st.st_size;
+			p.scanned = p.seen = st.st_size;
 	}
 	ws_emit(to, WS_EVENT_STAGE, OP, step, NULL, 0);
 	b->tick = progress_tick;
 	b->tick_arg = &p;
 	ret = srpm_build(b);
+	progress_end(&p);
 	ws_emit(to, WS_EVENT_STAGE_END, OP, step, NULL, clock_now() - p.start);
 	if (ret < 0)
 		error_prefix(ret, "step '%s' failed", step);

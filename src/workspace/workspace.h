@@ -47,7 +47,7 @@ enum ws_event_kind {
 	WS_EVENT_WARNING,   /* `message`: something the user should know */
 	WS_EVENT_TIMING,    /* step `step` took `seconds` (for a verbose run) */
 	WS_EVENT_STAGE,     /* a long stage `step` starts */
-	WS_EVENT_PHASE,     /* stage `step` reached rpm phase `message`, `seconds` in */
+	WS_EVENT_PHASE,     /* rpm phase `message` of stage `step` ended; it took `seconds` */
 	WS_EVENT_TICK,      /* stage `step` still runs (phase `message` or NULL), `seconds` in */
 	WS_EVENT_STAGE_END  /* stage `step` ended */
 };
