@@ -121,6 +121,7 @@ static int smoke(struct ws *ws, struct json_object *m, const struct ws_forge_opt
 	int ret;
 
 	so.calls = o->calls;
+	so.strict = o->strict;
 	so.progress = *pr;
 	ws_info_event(&o->progress, OP, "forge: smoke");
 	ret = ws_op_smoke(ws, &res, &so);

@@ -238,12 +238,17 @@ struct ws_smoke_opts {
 	const char *agent;              /* run this qemu-ga (NULL: the workspace's) */
 	const char *const *calls;       /* --call 'NAME [JSON-ARGS]' */
 	int timeout_ms;                 /* 0: default */
+	bool strict;                    /* a stub's answer and a command not called are failures */
 	struct ws_progress progress;
 };
 
 /*
- * Start the agent and call each added command (with its doc example, its
- * --call requests, or no arguments) and every other --call. `ws` may be
+ * Start the agent and call each added command (with its --call requests,
+ * which always win, else its doc example, else no arguments) and every
+ * other --call. A command whose handler is the generated stub ("stub" in
+ * its state entry) answering "not implemented" is reported as a stub; a
+ * command with required arguments ("required") and no request is checked
+ * through guest-info only ("not called"); neither fails without `strict`. `ws` may be
  * NULL with o->agent set: the binary alone is checked. ERR_USAGE for a bad
  * --call. When the agent started, `out` is filled even if the run failed
  * (out->started); the caller releases it with qga_smoke_result_release().
@@ -296,6 +301,7 @@ struct ws_forge_opts {
 	const char *const *defines;     /* for %prep and the build */
 	const char *const *calls;       /* extra smoke calls */
 	bool nodeps, force, no_smoke;
+	bool strict;                    /* smoke: stubs and commands not called fail */
 	int jobs;
 	const char *datadir;
 	struct ws_progress progress;
