@@ -201,6 +201,9 @@ struct spec_info {
 	size_t npatches;
 	struct spec_src *applied;       /* as the expanded %prep applies them, in order */
 	size_t napplied;
+	char **undefined;               /* macros of spec_dist_macros() that stay undefined once
+					   rpm has read the host's configuration and the spec */
+	size_t nundefined;
 };
 
 /*
@@ -238,6 +241,39 @@ int spec_verify_patches(const char *path, const struct buf *text, const char *co
  */
 int spec_infer_dist(char **out, const char *path, const char *built_release,
 		    const struct spec_query_opts *opts);
+
+/* spec_infer_dist() that also keeps rpm's view of the spec (info_out, released by the caller). */
+int spec_infer_dist_info(char **out, struct spec_info *info_out, const char *path,
+			 const char *built_release, const struct spec_query_opts *opts);
+
+/* ---- macros of a distribution's macro packages ---- */
+
+/*
+ * Macros that vendor specs take from their distribution's macro packages
+ * (systemd-rpm-macros, redhat-rpm-config) and that other hosts lack (Debian's
+ * rpm has no %_unitdir, %_udevrulesdir or %systemd_*): name and the package
+ * that provides it. The table ends with a NULL name.
+ */
+struct spec_dist_macro {
+	const char *name;
+	const char *package;
+};
+extern const struct spec_dist_macro spec_dist_macros[];
+
+/* A use of such a macro that rpm leaves unexpanded on this host. */
+struct spec_macro_use {
+	const char *name;               /* from spec_dist_macros (static) */
+	const char *package;
+	unsigned line, col;             /* 1-based, in the spec */
+};
+
+/*
+ * The uses in `text` (the spec `path` as rpm parsed it into `info`) of the
+ * macros info->undefined lists, in text order; %{?name...} and %{!?name...}
+ * are not uses. Comment lines are skipped. Caller frees *out.
+ */
+int spec_find_undefined_macros(struct spec_macro_use **out, size_t *nout, const char *path,
+			       const struct buf *text, const struct spec_info *info);
 
 /* ---- bump ---- */
 

@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "rpm/srpm.h"
+#include "specedit/spec.h"
 #include "util/banned.h"
 
 #define OP "build"
@@ -414,6 +415,53 @@ out:
 	return ret;
 }
 
+/*
+ * The macros init found the host lacks ("missing_macros" of the state),
+ * where the spec uses them now: the rpm about to be built carries them
+ * unexpanded. Only reported; what a build does about it is the deployment
+ * checks' business.
+ */
+static void warn_missing_macros(struct ws *ws, const struct ws_progress *pr)
+{
+	struct json_object *mm;
+	struct spec_info info;
+	struct spec_macro_use *uses = NULL;
+	struct buf text = BUF_INIT;
+	const char *spec = ws_spec_path(ws);
+	size_t i, n = 0;
+
+	if (!spec || !json_object_object_get_ex(ws_state(ws), "missing_macros", &mm) ||
+	    !json_object_is_type(mm, json_type_array) || !json_object_array_length(mm))
+		return;
+	memset(&info, 0, sizeof(info));
+	info.undefined = xcalloc(json_object_array_length(mm) + 1, sizeof(*info.undefined));
+	for (i = 0; i < json_object_array_length(mm); i++) {
+		struct json_object *name;
+		size_t k;
+
+		if (!json_object_object_get_ex(json_object_array_get_idx(mm, i), "name", &name))
+			continue;
+		for (k = 0; k < info.nundefined; k++)
+			if (!strcmp(info.undefined[k], json_object_get_string(name)))
+				break;
+		if (k == info.nundefined)
+			info.undefined[info.nundefined++] = xstrdup(json_object_get_string(name));
+	}
+	buf_set_cap(&text, SPEC_CAP);
+	if (fs_read_file(&text, spec) == 0 && spec_find_undefined_macros(&uses, &n, spec, &text, &info) == 0) {
+		const char *rel = spec + strlen(ws_root(ws)) + 1;
+
+		for (i = 0; i < n; i++)
+			ws_warn_event(pr, OP, "%s:%u:%u: '%%%s' is not defined on this host (it comes "
+				      "from %s); the rpm built here carries it unexpanded", rel,
+				      uses[i].line, uses[i].col, uses[i].name, uses[i].package);
+	}
+	error_clear();
+	free(uses);
+	buf_release(&text);
+	spec_info_release(&info);
+}
+
 int ws_build_run(struct ws *ws, const struct ws_build_opts *o, struct json_object *extra_timings,
 		 struct json_object **manifest_out, const char **step_out)
 {
@@ -453,6 +501,7 @@ int ws_build_run(struct ws *ws, const struct ws_build_opts *o, struct json_objec
 		error_prefix(ret, "step 'patch' failed");
 		goto cleanup;
 	}
+	warn_missing_macros(ws, &o->progress);
 	ws_add_timing(timings, "patch", clock_now() - t0);
 
 	t0 = clock_now();

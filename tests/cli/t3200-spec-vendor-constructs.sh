@@ -41,7 +41,7 @@ test_expect_success 'rpm itself evaluates the conditionals inside the continued 
 '
 
 test_expect_success 'init infers the dist tag from the src.rpm and records it' '
-	qga-forge init srpm/qemu-guest-agent-7.2.0-7.el7.src.rpm -w ws >out 2>err &&
+	qga-forge init srpm/qemu-guest-agent-7.2.0-7.el7.src.rpm -w ws >out 2>err.init &&
 	test_grep "^dist:      .el7 (from the src.rpm.s Release 7.el7)$" out &&
 	python3 -c "import json,sys; s=json.load(open(\"ws/.qga-forge/state.json\")); \
 		assert s[\"dist\"] == {\"value\": \".el7\", \"from\": \"src.rpm\"}, s[\"dist\"]; \
@@ -81,6 +81,20 @@ test_expect_success 'build labels each stage with its own duration, when it ends
 	test_grep "^qga-forge: rebuild: %build ([23] s)$" stages &&
 	test_grep "^qga-forge: rebuild: %install (0 s)$" stages &&
 	test_grep "^qga-forge: rebuild: %prep (0 s)$" stages
+'
+
+test_expect_success 'macros of distribution macro packages the host lacks are reported' '
+	line=$(grep -n "^%systemd_post" "$SPECIN" | cut -d: -f1) &&
+	test_grep "warning: srpm/qemu-guest-agent-7.2.0-7.el7.src.rpm: qemu-guest-agent.spec:$line:1: .%systemd_post. is not defined on this host (it comes from systemd-rpm-macros)" err.init &&
+	python3 -c "import json; s=json.load(open(\"ws/.qga-forge/state.json\")); \
+		assert s[\"missing_macros\"] == [{\"name\": \"systemd_post\", \"package\": \"systemd-rpm-macros\", \"line\": $line, \"col\": 1}], s[\"missing_macros\"]" &&
+	bline=$(grep -n "^%systemd_post" ws/rpmbuild/SPECS/qemu-guest-agent.spec | cut -d: -f1) &&
+	test "$bline" -gt "$line" &&
+	test_grep "warning: rpmbuild/SPECS/qemu-guest-agent.spec:$bline:1: .%systemd_post. is not defined on this host" build.err &&
+	rpm -qp --scripts built/RPMS/*/*.rpm >scripts 2>/dev/null &&
+	test_grep "^%systemd_post qemu-guest-agent.service" scripts &&
+	qga-forge spec check "$SPECIN" >check.out 2>check.err &&
+	test_grep "el7-configure-conditionals.spec:$line:1: .%systemd_post. is not defined on this host" check.err
 '
 
 test_expect_success 'a dist given with --define wins over the inferred one' '

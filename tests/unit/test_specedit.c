@@ -352,6 +352,35 @@ static void test_specedit__conditionals_inside_continued_lines(void **state)
 			 "t.spec:13:3: '%endif' without '%if'");
 }
 
+/* Uses of distribution macros that stay undefined: tests for them and escapes are not uses. */
+static void test_specedit__undefined_macro_uses(void **state)
+{
+	struct buf text = BUF_INIT;
+	struct spec_info info;
+	struct spec_macro_use *uses = NULL;
+	char *undef[] = { "systemd_post", "_udevrulesdir", NULL };
+	size_t n = 0;
+
+	(void)state;
+	memset(&info, 0, sizeof(info));
+	info.undefined = undef;
+	info.nundefined = 2;
+	buf_puts(&text, "%{!?_udevrulesdir:%global x 1}\n# %systemd_post in a comment\n"
+		 "echo %%systemd_post %{?systemd_post:yes}\n%post\n  %systemd_post a.service\n"
+		 "%files\n%{_udevrulesdir}/x.rules %{_unitdir}\n");
+	assert_int_equal(spec_find_undefined_macros(&uses, &n, "t.spec", &text, &info), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(uses[0].name, "systemd_post");
+	assert_string_equal(uses[0].package, "systemd-rpm-macros");
+	assert_int_equal(uses[0].line, 5);
+	assert_int_equal(uses[0].col, 3);
+	assert_string_equal(uses[1].name, "_udevrulesdir");
+	assert_int_equal(uses[1].line, 7);
+	assert_int_equal(uses[1].col, 1);
+	free(uses);
+	buf_release(&text);
+}
+
 /* ---- remove ---- */
 
 static void test_specedit__remove_patch(void **state)
@@ -722,6 +751,7 @@ int main(void)
 		TU_TEST(test_specedit__duplicates_in_exclusive_branches),
 		TU_TEST(test_specedit__continued_lines_are_one),
 		TU_TEST(test_specedit__conditionals_inside_continued_lines),
+		TU_TEST(test_specedit__undefined_macro_uses),
 		TU_TEST(test_specedit__remove_patch),
 		TU_TEST(test_specedit__renumber_rewrites_references),
 		TU_TEST(test_specedit__renumber_unnumbered_and_ranges),
