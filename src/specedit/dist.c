@@ -96,6 +96,9 @@ const struct spec_dist_macro spec_dist_macros[] = {
 	{ "_hardened_ldflags", "redhat-rpm-config" },
 	{ "_hardened_cflags", "redhat-rpm-config" },
 	{ "ldconfig_scriptlets", "redhat-rpm-config" },
+	{ "__python3", "python-srpm-macros" },
+	{ "python3_sitelib", "python3-rpm-macros" },
+	{ "python3_sitearch", "python3-rpm-macros" },
 	{ NULL, NULL }
 };
 

@@ -250,9 +250,10 @@ int spec_infer_dist_info(char **out, struct spec_info *info_out, const char *pat
 
 /*
  * Macros that vendor specs take from their distribution's macro packages
- * (systemd-rpm-macros, redhat-rpm-config) and that other hosts lack (Debian's
- * rpm has no %_unitdir, %_udevrulesdir or %systemd_*): name and the package
- * that provides it. The table ends with a NULL name.
+ * (systemd-rpm-macros, redhat-rpm-config, python-srpm-macros) and that other
+ * hosts lack (Debian's rpm has no %_unitdir, %_udevrulesdir, %systemd_* or
+ * %__python3): name and the package that provides it. The table ends with a
+ * NULL name.
  */
 struct spec_dist_macro {
 	const char *name;

@@ -505,6 +505,43 @@ static void test_specedit__layout(void **state)
 	buf_release(&in);
 }
 
+/* ---- the vendor's dist tag (rpm parses: runs a child) ---- */
+
+static void assert_dist(const char *release_line, const char *header, const char *want, int want_ret)
+{
+	char *spec = xasprintf("Name: t\nVersion: 1\n%s\nSummary: s\nLicense: MIT\n\n%%description\nd\n",
+			       release_line);
+	char *dist = NULL;
+	int ret;
+
+	tu_write(tu_path("t.spec"), spec);
+	ret = spec_infer_dist(&dist, tu_path("t.spec"), header, NULL);
+	if (ret != want_ret)
+		fail_msg("%s against %s: %d (%s)", release_line, header, ret, error_last());
+	if (!want)
+		assert_null(dist);
+	else
+		assert_string_equal(dist, want);
+	free(dist);
+	free(spec);
+}
+
+static void test_specedit__infer_dist(void **state)
+{
+	(void)state;
+	assert_dist("Release: 3%{?dist}", "3.el7", ".el7", 0);
+	assert_dist("Release: 3%{?dist}", "3", "", 0);
+	assert_dist("Release: 11%{?rcrel}%{?dist}%{?cc_suffix}", "11.el9", ".el9", 0);
+	assert_dist("%global baserelease 4\nRelease: %{baserelease}%{?dist}", "4.fc42", ".fc42", 0);
+	assert_dist("Release: 3%{?dist}.1", "3.el7_9.1", ".el7_9", 0);
+	/* no %{dist} in the template: nothing to infer */
+	assert_dist("Release: 3", "3.el7", NULL, 0);
+	/* a header that does not fit the template */
+	assert_dist("Release: 3%{?dist}", "4.el7", NULL, ERR_NOTFOUND);
+	assert_non_null(strstr(error_last(), "the src.rpm's Release '4.el7' does not fit the spec's "
+				"Release '3%{dist}'"));
+}
+
 /* ---- bump (asks rpm for the version-release: runs a child) ---- */
 
 static char *bump(const char *in, const char *suffix, const char *text, struct spec_bump_result *r)
@@ -765,6 +802,7 @@ int main(void)
 		TU_TEST(test_specedit__bump_managed_and_refused),
 		TU_TEST(test_specedit__changelog_set_entry),
 		TU_TEST(test_specedit__query_order),
+		TU_TEST(test_specedit__infer_dist),
 		TU_TEST(test_specedit__verify),
 		TU_TEST(test_specedit__sourcedir),
 	};
