@@ -70,8 +70,12 @@ era_stop_agent() { kill "$(cat "$1/pid")" 2>/dev/null; wait "$(cat "$1/pid")" 2>
 # era_call NAME [JSON-ARGS]: one call to the running agent; the reply on stdout
 era_call() { python3 qga.py run/qga.sock "$@"; }
 
+# era_run RELEASE [--define 'MACRO VALUE']...: the defines go to forge (macros the era's
+# distribution has and this host may lack, as its warnings name them)
 era_run() {
 	local rel="$1"
+	shift
+	ERA_DEFINES=("$@")
 
 	era_client
 
@@ -96,7 +100,7 @@ era_run() {
 			--command "$EX/watchdog/watchdog.qapi:$EX/watchdog/watchdog.c" \
 			--call "guest-forge-sum {\"values\": [1, 2, 3]}" \
 			--call "guest-forge-mode {\"mode\": \"slow\"}" \
-			--nodeps --strict -o out --json >manifest.json 2>forge.err &&
+			"${ERA_DEFINES[@]}" --nodeps --strict -o out --json >manifest.json 2>forge.err &&
 		echo "forge $(awk "BEGIN { print $(date +%s.%N) - $t0 }")" >>timings &&
 		test -x out/agent/qemu-ga &&
 		python3 - manifest.json <<-\PY
