@@ -6,7 +6,9 @@
 # stages of a build reported with their own durations.
 . "$(dirname "$0")/lib.sh"
 
-TINY="$(tiny_fixtures)/qemu-guest-agent-7.2.0-1.el7.src.rpm"
+# A copy: the shared fixture cache may move on while this test runs.
+cp "$(tiny_fixtures)/qemu-guest-agent-7.2.0-1.el7.src.rpm" "$TRASH/tiny.src.rpm" || exit 1
+TINY="$TRASH/tiny.src.rpm"
 SPECIN="$SRC_ROOT/tests/data/srpm/el7-configure-conditionals.spec"
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null HOME="$TRASH"
 export SOURCE_DATE_EPOCH=1704067200
