@@ -67,6 +67,14 @@ out:
 	return ret;
 }
 
+/*
+ * Where each comes from: systemd's src/rpm/macros.systemd.in (packaged as
+ * systemd-rpm-macros on Fedora and EL8+, inside systemd on CentOS 7);
+ * redhat-rpm-config's macros (the build flags; %ldconfig_scriptlets since
+ * Fedora 28); python-rpm-macros (%__python3 in python-srpm-macros,
+ * %python3_sitelib/arch in python3-rpm-macros). Debian's rpm 4.18 defines
+ * none of them (`rpm --eval` leaves each as it is).
+ */
 const struct spec_dist_macro spec_dist_macros[] = {
 	{ "_unitdir", "systemd-rpm-macros" },
 	{ "_userunitdir", "systemd-rpm-macros" },
