@@ -166,11 +166,20 @@ int qga_execute(struct qga_reply *out, struct qga *q, const char *name,
  * One call to make. `name` is the command; `args_json` a JSON object text
  * or NULL for no arguments; `source` says where the request came from (for
  * the report: "example", "--call", ...; may be NULL). All borrowed.
+ *
+ * `not_called`: no request is made (the command has required arguments and
+ * nothing says what to pass); guest-info must still list it as enabled, and
+ * the call is reported "not called: " followed by this text.
+ * `stub`: the handler is qga-forge's generated stub; its answer "command
+ * 'NAME' is not implemented" is reported as a stub, not as a failure.
+ * Both count as failures with qga_smoke_opts.strict.
  */
 struct qga_smoke_call {
 	const char *name;
 	const char *args_json;
 	const char *source;
+	const char *not_called;
+	bool stub;
 };
 
 struct qga_smoke_opts {
@@ -197,6 +206,7 @@ struct qga_smoke_opts {
 	 */
 	const char *socket;
 	int boot_timeout_ms;
+	bool strict;          /* a stub's answer and a call not made are failures (for CI) */
 };
 
 struct qga_smoke_command {
@@ -206,12 +216,25 @@ struct qga_smoke_command {
 	bool success_response; /* ... and it answers on success */
 };
 
+/* What became of one call. */
+enum qga_smoke_status {
+	QGA_SMOKE_NOT_RUN = 0,   /* not sent: the command is not enabled, or an earlier exchange failed */
+	QGA_SMOKE_PASSED,        /* answered without an error */
+	QGA_SMOKE_FAILED,        /* an error answer, no answer, or a broken exchange */
+	QGA_SMOKE_STUB,          /* the generated stub's "not implemented" */
+	QGA_SMOKE_NOT_CALLED     /* checked through guest-info only (qga_smoke_call.not_called) */
+};
+
+/* "not-run", "passed", "failed", "stub", "not-called" */
+const char *qga_smoke_status_name(enum qga_smoke_status s);
+
 struct qga_smoke_call_result {
 	char *name;
+	enum qga_smoke_status status;
 	char *source;                /* NULL when the call had none */
 	struct json_object *args;    /* the arguments sent (owned), or NULL */
 	bool ran;                    /* the request was sent */
-	bool ok;                     /* the agent answered without an error */
+	bool ok;                     /* passed; or stub / not called without strict */
 	struct qga_reply reply;      /* when ran */
 	char *message;               /* why it failed, or NULL */
 };

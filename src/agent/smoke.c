@@ -501,8 +501,54 @@ static int check_info(struct qga_smoke_result *r, struct qga_reply *info, char *
 	return 0;
 }
 
-static void run_call(struct qga_smoke_call_result *cr, const struct qga_smoke_command *c,
-		     struct qga *q, char **first, bool *transport_failed)
+const char *qga_smoke_status_name(enum qga_smoke_status s)
+{
+	switch (s) {
+	case QGA_SMOKE_PASSED:
+		return "passed";
+	case QGA_SMOKE_FAILED:
+		return "failed";
+	case QGA_SMOKE_STUB:
+		return "stub";
+	case QGA_SMOKE_NOT_CALLED:
+		return "not-called";
+	default:
+		return "not-run";
+	}
+}
+
+/* The answer of templates/handler-stub.c.in. */
+static bool is_stub_answer(const struct qga_smoke_call_result *cr)
+{
+	char *want;
+	bool same;
+
+	if (cr->reply.kind != QGA_REPLY_ERROR || !cr->reply.error_desc)
+		return false;
+	want = xasprintf("command '%s' is not implemented", cr->name);
+	same = !strcmp(cr->reply.error_desc, want);
+	free(want);
+	return same;
+}
+
+/* A stub or a call not made: reported as such, a failure only when strict. */
+static void soft_outcome(struct qga_smoke_call_result *cr, enum qga_smoke_status st, char *msg,
+			 bool strict, char **first)
+{
+	cr->status = st;
+	cr->message = msg;
+	cr->ok = !strict;
+	if (strict) {
+		char *why = xasprintf("'%s': %s (--strict)", cr->name, msg);
+
+		note_failure(first, why);
+		free(why);
+	}
+}
+
+static void run_call(struct qga_smoke_call_result *cr, const struct qga_smoke_call *call,
+		     const struct qga_smoke_command *c, struct qga *q, bool strict, char **first,
+		     bool *transport_failed)
 {
 	struct buf msg = BUF_INIT;
 	int ret;
@@ -512,10 +558,16 @@ static void run_call(struct qga_smoke_call_result *cr, const struct qga_smoke_co
 						: "not run: the agent does not know the command");
 		return;
 	}
+	if (call->not_called) {
+		soft_outcome(cr, QGA_SMOKE_NOT_CALLED, xasprintf("not called: %s", call->not_called),
+			     strict, first);
+		return;
+	}
 	cr->ran = true;
 	ret = qga_execute(&cr->reply, q, cr->name, cr->args);
 	if (ret < 0) {
 		*transport_failed = true;
+		cr->status = QGA_SMOKE_FAILED;
 		cr->message = xstrdup(error_last());
 		note_failure(first, error_last());
 		return;
@@ -530,10 +582,17 @@ static void run_call(struct qga_smoke_call_result *cr, const struct qga_smoke_co
 			buf_printf(&msg, "'%s' sent no reply", cr->name);
 		break;
 	case QGA_REPLY_ERROR:
+		if (call->stub && is_stub_answer(cr)) {
+			soft_outcome(cr, QGA_SMOKE_STUB, xstrdup("stub: the handler is the generated "
+								 "stub; replace it with the implementation"),
+				     strict, first);
+			return;
+		}
 		buf_printf(&msg, "'%s' answered with an error: %s: %s", cr->name,
 			   cr->reply.error_class, cr->reply.error_desc);
 		break;
 	}
+	cr->status = cr->ok ? QGA_SMOKE_PASSED : QGA_SMOKE_FAILED;
 	if (msg.len) {
 		cr->message = buf_detach(&msg, NULL);
 		note_failure(first, cr->message);
@@ -698,7 +757,8 @@ connected:
 			cr->message = xstrdup("not run: an earlier call failed to get a reply");
 			continue;
 		}
-		run_call(cr, find_command(out, cr->name), q, &first, &transport_failed);
+		run_call(cr, &opts->calls[i], find_command(out, cr->name), q, opts->strict, &first,
+			 &transport_failed);
 	}
 	if (transport_failed)
 		agent_gone(out, &a, &first);
@@ -795,6 +855,7 @@ struct json_object *qga_smoke_result_json(const struct qga_smoke_result *r)
 		json_object_object_add(e, "source", string_or_null(c->source));
 		json_object_object_add(e, "arguments", json_object_get(c->args));
 		json_object_object_add(e, "ok", json_object_new_boolean(c->ok));
+		json_object_object_add(e, "status", json_object_new_string(qga_smoke_status_name(c->status)));
 		if (c->ran && c->reply.kind == QGA_REPLY_RETURN) {
 			json_object_object_add(e, "return", json_object_get(c->reply.value));
 		} else if (c->ran && c->reply.kind == QGA_REPLY_ERROR) {

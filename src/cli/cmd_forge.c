@@ -38,7 +38,12 @@ static void print_smoke(struct json_object *smoke)
 		struct json_object *c = json_object_array_get_idx(calls, i), *name;
 
 		json_object_object_get_ex(c, "name", &name);
-		if (json_object_object_get_ex(c, "return", &v))
+		if (json_object_object_get_ex(c, "status", &v) &&
+		    (!strcmp(json_object_get_string(v), "stub") ||
+		     !strcmp(json_object_get_string(v), "not-called")) &&
+		    json_object_object_get_ex(c, "message", &v))
+			printf("smoke: %s -> %s\n", json_object_get_string(name), json_object_get_string(v));
+		else if (json_object_object_get_ex(c, "return", &v))
 			printf("smoke: %s -> %s\n", json_object_get_string(name),
 			       json_object_to_json_string_ext(v, JSON_C_TO_STRING_SPACED |
 							      JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -92,7 +97,8 @@ int cmd_forge(int argc, const char **argv)
 {
 	const char **commands = NULL, **defines = NULL, **calls = NULL;
 	const char *outdir = NULL;
-	int nodeps = 0, jobs = 0, force = 0, no_smoke = 0, smoke_vm = 0, status, nargs, ret = 0;
+	int nodeps = 0, jobs = 0, force = 0, no_smoke = 0, smoke_vm = 0, strict = 0, status, nargs;
+	int ret = 0;
 	struct poptOption table[] = {
 		{ "command", 'c', POPT_ARG_ARGV, &commands, 0,
 		  "a command to add: its QAPI fragment, and optionally its handlers (repeatable)",
@@ -106,6 +112,8 @@ int cmd_forge(int argc, const char **argv)
 		{ "jobs", 'j', POPT_ARG_INT, &jobs, 0, "parallel make/ninja jobs", "N" },
 		{ "call", '\0', POPT_ARG_ARGV, &calls, 0,
 		  "also call NAME with JSON-ARGS in the smoke test (repeatable)", "'NAME [JSON-ARGS]'" },
+		{ "strict", '\0', POPT_ARG_NONE, &strict, 0,
+		  "smoke: fail for a stub's \"not implemented\" and for a command not called", NULL },
 		{ "no-smoke", '\0', POPT_ARG_NONE, &no_smoke, 0,
 		  "do not start the agent after the build", NULL },
 		{ "vm", '\0', POPT_ARG_NONE, &smoke_vm, 0,
@@ -155,6 +163,7 @@ int cmd_forge(int argc, const char **argv)
 	o.force = force;
 	o.no_smoke = no_smoke;
 	o.smoke_vm = smoke_vm;
+	o.strict = strict;
 	o.jobs = jobs;
 	o.datadir = cli_datadir();
 	o.progress = cli_progress(&pr, cli_opts.quiet, cli_opts.json);

@@ -59,6 +59,7 @@ int cmd_init(int argc, const char **argv)
 		json_object_object_add(j, "distribution_patches",
 				       json_object_new_int(r.distribution_patches));
 		json_object_object_add(j, "baseline", json_object_new_string(r.baseline));
+		json_object_object_add(j, "dist", r.dist ? json_object_new_string(r.dist) : NULL);
 		cli_print_json(j);
 		json_object_put(j);
 	} else {
@@ -66,6 +67,9 @@ int cmd_init(int argc, const char **argv)
 		printf("qemu:      %s\n", r.qemu_version);
 		printf("patches:   %d distribution patch%s applied by %%prep\n", r.distribution_patches,
 		       r.distribution_patches == 1 ? "" : "es");
+		if (r.dist && r.dist_inferred)
+			printf("dist:      %s (from the src.rpm's Release %s)\n",
+			       *r.dist ? r.dist : "(none)", r.release);
 		printf("baseline:  %.12s (branch upstream; work on branch forge)\n", r.baseline);
 		printf("workspace: %s\n", r.workspace);
 	}

@@ -38,8 +38,11 @@ static void print_text(const struct qga_smoke_result *r)
 			cli_print_json(c->reply.raw);
 		else if (c->ran && !c->message)
 			printf("(no reply: the command answers only on failure)\n");
-		printf("%s%s%s\n", c->ok ? "ok" : "FAILED", c->message ? ": " : "",
-		       c->message ? c->message : "");
+		if (c->status == QGA_SMOKE_STUB || c->status == QGA_SMOKE_NOT_CALLED)
+			printf("%s%s\n", c->ok ? "" : "FAILED: ", c->message);
+		else
+			printf("%s%s%s\n", c->ok ? "ok" : "FAILED", c->message ? ": " : "",
+			       c->message ? c->message : "");
 	}
 }
 
@@ -72,11 +75,19 @@ static void print_report(struct json_object *rep, const struct qga_smoke_result 
 
 static void print_summary(const struct qga_smoke_result *r)
 {
-	size_t i, passed = 0;
+	size_t i, passed = 0, stubs = 0, not_called = 0;
 
-	for (i = 0; i < r->ncalls; i++)
-		passed += r->calls[i].ok;
-	printf("\nsmoke: %zu of %zu call%s passed\n", passed, r->ncalls, r->ncalls == 1 ? "" : "s");
+	for (i = 0; i < r->ncalls; i++) {
+		passed += r->calls[i].status == QGA_SMOKE_PASSED;
+		stubs += r->calls[i].status == QGA_SMOKE_STUB;
+		not_called += r->calls[i].status == QGA_SMOKE_NOT_CALLED;
+	}
+	printf("\nsmoke: %zu of %zu call%s passed", passed, r->ncalls, r->ncalls == 1 ? "" : "s");
+	if (stubs)
+		printf(", %zu stub%s", stubs, stubs == 1 ? "" : "s");
+	if (not_called)
+		printf(", %zu not called (give --call)", not_called);
+	putchar('\n');
 }
 
 int cmd_smoke(int argc, const char **argv)
@@ -84,7 +95,7 @@ int cmd_smoke(int argc, const char **argv)
 	char *agent_opt = NULL, *timeout_text = NULL; /* popt's copies: ours to free */
 	char **call_specs = NULL, **rpm_opt = NULL;
 	char *kernel_dir = NULL, *accel = NULL;
-	int as_installed = 0, in_vm = 0;
+	int as_installed = 0, in_vm = 0, strict = 0;
 	struct poptOption table[] = {
 		{ "as-installed", '\0', POPT_ARG_NONE, &as_installed, 0,
 		  "start the agent as the package's systemd unit does (its ExecStart, the "
@@ -102,6 +113,8 @@ int cmd_smoke(int argc, const char **argv)
 		  "run this qemu-ga instead of the workspace's build", "PATH" },
 		{ "call", '\0', POPT_ARG_ARGV, &call_specs, 0,
 		  "also call NAME with JSON-ARGS (repeatable)", "'NAME [JSON-ARGS]'" },
+		{ "strict", '\0', POPT_ARG_NONE, &strict, 0,
+		  "fail for a stub's \"not implemented\" and for a command not called (for CI)", NULL },
 		{ "timeout", '\0', POPT_ARG_STRING, &timeout_text, 0,
 		  "seconds to wait for the agent to listen and for each reply (default 10)",
 		  "SECONDS" },
@@ -152,6 +165,7 @@ int cmd_smoke(int argc, const char **argv)
 	o.agent = agent_opt;
 	o.calls = (const char *const *)call_specs;
 	o.timeout_ms = timeout_ms;
+	o.strict = strict;
 	o.progress = cli_progress(&pr, cli_opts.quiet, false);
 	/* --agent alone tests a binary; otherwise the workspace says what to call. */
 	if ((cli_opts.workspace || (!agent_opt && !rpm_opt)) &&

@@ -486,6 +486,39 @@ done:
 	return status;
 }
 
+/*
+ * Uses of macros from a distribution's macro packages (systemd-rpm-macros,
+ * redhat-rpm-config) that this host's rpm lacks: warned about, and as JSON.
+ */
+static json_object *missing_macros(const char *spec, const struct spec_info *info)
+{
+	json_object *a = json_object_new_array();
+	struct spec_macro_use *uses = NULL;
+	struct buf text = BUF_INIT;
+	size_t i, n = 0;
+
+	buf_set_cap(&text, SPEC_CAP);
+	if (fs_read_file(&text, spec) == 0 && spec_find_undefined_macros(&uses, &n, spec, &text, info) == 0) {
+		for (i = 0; i < n; i++) {
+			json_object *e = json_object_new_object();
+
+			if (!cli_opts.json)
+				cli_warn("%s:%u:%u: '%%%s' is not defined on this host (it comes from %s); "
+					 "an rpm built here carries it unexpanded", spec, uses[i].line,
+					 uses[i].col, uses[i].name, uses[i].package);
+			json_object_object_add(e, "name", json_object_new_string(uses[i].name));
+			json_object_object_add(e, "package", json_object_new_string(uses[i].package));
+			json_object_object_add(e, "line", json_object_new_int((int)uses[i].line));
+			json_object_object_add(e, "col", json_object_new_int((int)uses[i].col));
+			json_object_array_add(a, e);
+		}
+	}
+	error_clear();
+	free(uses);
+	buf_release(&text);
+	return a;
+}
+
 static int spec_check_cmd(int argc, const char **argv)
 {
 	int no_spec_code = 0;
@@ -502,6 +535,8 @@ static int spec_check_cmd(int argc, const char **argv)
 	const char **args, *spec;
 	char *nevr = NULL;
 	size_t i, j;
+
+	json_object *missing = NULL;
 
 	memset(&info, 0, sizeof(info));
 	if (!ctx)
@@ -521,10 +556,12 @@ static int spec_check_cmd(int argc, const char **argv)
 		goto fail;
 	nevr = xasprintf("%s-%s%s%s-%s", info.name, info.epoch ? info.epoch : "",
 			 info.epoch ? ":" : "", info.version, info.release);
+	missing = missing_macros(spec, &info);
 	if (cli_opts.json) {
 		json_object *o = json_object_new_object(), *a = json_object_new_array();
 		json_object *na = json_object_new_array();
 
+		json_object_object_add(o, "missing_macros", json_object_get(missing));
 		json_object_object_add(o, "name", json_object_new_string(info.name));
 		json_object_object_add(o, "epoch", info.epoch ? json_object_new_string(info.epoch) : NULL);
 		json_object_object_add(o, "version", json_object_new_string(info.version));
@@ -567,6 +604,7 @@ fail:
 	status = cli_fail(ret);
 done:
 	free(nevr);
+	json_object_put(missing);
 	spec_info_release(&info);
 	poptFreeContext(ctx);
 	return status;

@@ -226,28 +226,69 @@ static bool is_comment_line(const char *s, size_t n)
 	return i < n && s[i] == '#';
 }
 
+static bool match_word_list(const char *s, size_t n, size_t i, const char *const *words)
+{
+	for (; *words; words++)
+		if (sm_word_at(s, n, i, *words))
+			return true;
+	return false;
+}
+
+static bool is_endif_at(const char *s, size_t n, size_t b)
+{
+	return sm_word_at(s, n, b, "%endif") || (n - b > 6 && !strncmp(s + b, "%endif", 6) && s[b + 6] == '#');
+}
+
+/* %if..., %else, %elif..., %endif at the start of a physical line (after blanks). */
+static bool is_cond_line(const char *s, size_t n)
+{
+	size_t b = sm_skip_blanks(s, 0, n);
+
+	return match_word_list(s, n, b, if_words) || match_word_list(s, n, b, else_words) ||
+	       is_endif_at(s, n, b);
+}
+
 /*
  * rpm joins a line with the next one when it ends in a backslash or leaves
  * a %{ or %( open. Track both, skipping %% escapes. Returns the first line
  * of a logical line that is still open at the end of the text (an unclosed
  * %{ or %(, or a final backslash), which rpm rejects; (size_t)-1 when there
  * is none.
+ *
+ * rpm evaluates %if/%else/%endif on every physical line, also between the
+ * lines of a backslash-continued command (real specs put them among the
+ * options of a configure call). Such a conditional line is a logical line
+ * of its own; the command is split around it into pieces, each a logical
+ * line, so that the conditional structure stays visible to the model. A
+ * piece that continues a command is never taken for a comment line.
  */
 static size_t group_logical(struct sm *sm)
 {
-	size_t i = 0, open = (size_t)-1;
+	size_t i = 0, open = (size_t)-1, pending_first = 0;
+	bool pending = false;   /* a backslash continuation interrupted by conditional lines */
 
 	while (i < sm->nlines) {
 		size_t first = i, j;
 		int depth = 0;
-		bool cont;
+		bool cont, continuing = pending;
 
+		if (pending && is_cond_line(sm_line_ptr(sm, i), sm->lines[i].len)) {
+			sm->lines[i].first = sm->lines[i].last = i;
+			i++;
+			continue;
+		}
+		pending = false;
 		do {
 			const char *s = sm_line_ptr(sm, i);
 			size_t n = sm->lines[i].len, k;
 
+			if (i > first && depth == 0 && is_cond_line(s, n)) {
+				pending = true;
+				pending_first = first;
+				break;
+			}
 			cont = false;
-			if (!(i == first && is_comment_line(s, n))) {
+			if (!(i == first && !continuing && is_comment_line(s, n))) {
 				for (k = 0; k < n; k++) {
 					if (s[k] == '%' && k + 1 < n && s[k + 1] == '%') {
 						k++;
@@ -266,22 +307,16 @@ static size_t group_logical(struct sm *sm)
 			}
 			i++;
 		} while (cont && i < sm->nlines);
-		if (cont)
+		if (cont && !pending)
 			open = first;
 		for (j = first; j < i; j++) {
 			sm->lines[j].first = first;
 			sm->lines[j].last = i - 1;
 		}
 	}
+	if (pending)
+		open = pending_first;
 	return open;
-}
-
-static bool match_word_list(const char *s, size_t n, size_t i, const char *const *words)
-{
-	for (; *words; words++)
-		if (sm_word_at(s, n, i, *words))
-			return true;
-	return false;
 }
 
 static int section_at(const char *s, size_t n, enum sm_section_kind *kind)
@@ -790,8 +825,7 @@ static int classify(struct sm *sm)
 			branch = (int)sm->nbranches++;
 			line_cond = cond;
 			line_branch = branch;
-		} else if (sm_word_at(s, end, b, "%endif") ||
-			   (end - b > 6 && !strncmp(s + b, "%endif", 6) && s[b + 6] == '#')) {
+		} else if (is_endif_at(s, end, b)) {
 			kind = SM_ENDIF;
 			if (cond < 0)
 				return sm_error(sm, i, b, "'%%endif' without '%%if'");

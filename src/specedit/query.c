@@ -191,6 +191,21 @@ static int query_child(void *arg)
 	json_object_object_add(o, "patches", patches);
 	json_object_object_add(o, "applied", applied);
 	json_object_object_add(o, "sources", sources);
+	{
+		/* Macros of distribution macro packages that neither the host nor the spec defines. */
+		json_object *undef = json_object_new_array();
+
+		for (i = 0; spec_dist_macros[i].name; i++) {
+			char *probe = xasprintf("%%{?%s:1}", spec_dist_macros[i].name);
+			char *val = rpmExpand(probe, NULL);
+
+			if (!val || strcmp(val, "1") != 0)
+				json_object_array_add(undef, json_object_new_string(spec_dist_macros[i].name));
+			free(val);
+			free(probe);
+		}
+		json_object_object_add(o, "undefined", undef);
+	}
 	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), stdout);
 	fflush(stdout);
 	rpmSpecSrcIterFree(si);
@@ -358,6 +373,14 @@ int spec_query_internal(struct spec_info *out, char **packager, const char *path
 	v = NULL;
 	json_object_object_get_ex(o, "sources", &v);
 	parse_srcs(&out->sources, &out->nsources, v);
+	if (json_object_object_get_ex(o, "undefined", &v) && json_object_is_type(v, json_type_array)) {
+		size_t i, n = json_object_array_length(v);
+
+		out->undefined = xcalloc(n + 1, sizeof(*out->undefined));
+		for (i = 0; i < n; i++)
+			out->undefined[i] = xstrdup(json_object_get_string(json_object_array_get_idx(v, i)));
+		out->nundefined = n;
+	}
 out:
 	if (tmpfd >= 0)
 		close(tmpfd);
@@ -401,6 +424,9 @@ void spec_info_release(struct spec_info *info)
 	free_srcs(info->patches, info->npatches);
 	free_srcs(info->applied, info->napplied);
 	free_srcs(info->sources, info->nsources);
+	for (size_t i = 0; i < info->nundefined; i++)
+		free(info->undefined[i]);
+	free(info->undefined);
 	memset(info, 0, sizeof(*info));
 }
 

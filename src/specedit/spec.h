@@ -211,6 +211,9 @@ struct spec_info {
 	size_t napplied;
 	struct spec_src *sources;       /* Source tags (not patches), in rpm's number order */
 	size_t nsources;
+	char **undefined;               /* macros of spec_dist_macros() that stay undefined once
+					   rpm has read the host's configuration and the spec */
+	size_t nundefined;
 };
 
 /*
@@ -233,6 +236,55 @@ void spec_info_release(struct spec_info *info);
  */
 int spec_verify_patches(const char *path, const struct buf *text, const char *const *names,
 			size_t n, const struct spec_query_opts *opts);
+
+/* ---- dist tag ---- */
+
+/*
+ * The dist tag a package was built with, inferred from its src.rpm: rpm
+ * expands the spec's Release with %{dist} standing for a marker, and
+ * `built_release` (the Release in the src.rpm's header) is matched against
+ * that template: header "3.el7" with "Release: 3%{?dist}" gives ".el7",
+ * header "3" gives "" (built without one). *out is NULL when the Release
+ * does not use %{dist} (0 returned, nothing to infer). A header Release that
+ * does not fit the template fails with ERR_NOTFOUND and a message saying
+ * both. Caller frees *out.
+ */
+int spec_infer_dist(char **out, const char *path, const char *built_release,
+		    const struct spec_query_opts *opts);
+
+/* spec_infer_dist() that also keeps rpm's view of the spec (info_out, released by the caller). */
+int spec_infer_dist_info(char **out, struct spec_info *info_out, const char *path,
+			 const char *built_release, const struct spec_query_opts *opts);
+
+/* ---- macros of a distribution's macro packages ---- */
+
+/*
+ * Macros that vendor specs take from their distribution's macro packages
+ * (systemd-rpm-macros, redhat-rpm-config, python-srpm-macros) and that other
+ * hosts lack (Debian's rpm has no %_unitdir, %_udevrulesdir, %systemd_* or
+ * %__python3): name and the package that provides it. The table ends with a
+ * NULL name.
+ */
+struct spec_dist_macro {
+	const char *name;
+	const char *package;
+};
+extern const struct spec_dist_macro spec_dist_macros[];
+
+/* A use of such a macro that rpm leaves unexpanded on this host. */
+struct spec_macro_use {
+	const char *name;               /* from spec_dist_macros (static) */
+	const char *package;
+	unsigned line, col;             /* 1-based, in the spec */
+};
+
+/*
+ * The uses in `text` (the spec `path` as rpm parsed it into `info`) of the
+ * macros info->undefined lists, in text order; %{?name...} and %{!?name...}
+ * are not uses. Comment lines are skipped. Caller frees *out.
+ */
+int spec_find_undefined_macros(struct spec_macro_use **out, size_t *nout, const char *path,
+			       const struct buf *text, const struct spec_info *info);
 
 /* ---- bump ---- */
 

@@ -219,6 +219,49 @@ static struct json_object *example_of(const struct prep *p, const char *command)
 	return obj;
 }
 
+/*
+ * The names of a command's required arguments (smoke does not call a command
+ * that has some with no request to make), or NULL when qga-forge cannot
+ * tell ('data' a union, a type it does not find).
+ */
+static struct json_object *required_of(const struct prep *p, const char *command)
+{
+	const struct qapi_def *d = qapi_schema_find(p->frag, command);
+	const struct qapi_value *data = d ? qapi_dict_get(d->expr, "data") : NULL;
+	struct json_object *req = json_object_new_array();
+	int depth;
+
+	for (depth = 0; data && depth < 8; depth++) {
+		const struct qapi_value *base = NULL;
+		size_t i;
+
+		if (data->type == QAPI_STRING) {
+			const struct qapi_def *t = qapi_schema_find(p->frag, data->str);
+
+			if (!t)
+				t = qapi_schema_find(p->merged ? p->merged : p->schema, data->str);
+			if (!t || t->meta != QAPI_STRUCT)
+				goto unknown;
+			base = qapi_dict_get(t->expr, "base");
+			data = qapi_dict_get(t->expr, "data");
+			if (!data)
+				break;
+		}
+		if (data->type != QAPI_DICT)
+			goto unknown;
+		for (i = 0; i < data->n; i++)
+			if (data->keys[i][0] != '*')
+				json_object_array_add(req, json_object_new_string(data->keys[i]));
+		if (!base || base->type != QAPI_STRING)
+			break;
+		data = base;
+	}
+	return req;
+unknown:
+	json_object_put(req);
+	return NULL;
+}
+
 static void finish_result(struct prep *p)
 {
 	struct addcmd_result *r = p->out;
@@ -267,6 +310,10 @@ static void finish_result(struct prep *p)
 			e->handler_len = in->handler_len;
 		}
 		e->after = in->after ? xstrdup(in->after) : NULL;
+		/* For smoke: what it may call, and whether the handler only answers "not implemented". */
+		e->raw = json_object_new_object();
+		json_object_object_add(e->raw, "required", required_of(p, p->protos[i].command));
+		json_object_object_add(e->raw, "stub", json_object_new_boolean(!in->handler_name));
 	}
 	free(names);
 }

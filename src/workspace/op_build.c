@@ -14,31 +14,40 @@
 #include "deploy/deploy.h"
 #include "internal.h"
 #include "rpm/srpm.h"
+#include "specedit/spec.h"
 #include "util/banned.h"
 
 #define OP "build"
 
-/* Live progress: the rpm stage the log has reached, and the time so far. */
+/*
+ * Live progress: the rpm stage the log has reached, and how long each took.
+ * A phase is reported when it ends (the next "Executing(...)" or the end of
+ * the stage), with its own duration: "%build (158 s)".
+ */
 struct progress {
 	const struct ws_progress *to;
 	const char *log;
 	const char *step;
 	double start;
 	char phase[64];
-	off_t scanned;
+	double phase_start;
+	off_t scanned;      /* where the next read starts */
+	off_t seen;         /* just past the last phase marker taken */
 };
 
-static void progress_tick(void *arg)
+static void phase_done(struct progress *p, double now)
 {
-	struct progress *p = arg;
+	if (p->phase[0])
+		ws_emit(p->to, WS_EVENT_PHASE, OP, p->step, p->phase, now - p->phase_start);
+}
+
+/* Read what the log gained since the last call; each phase begun ends the one before. */
+static void progress_scan(struct progress *p, double now)
+{
 	struct buf b = BUF_INIT;
 	int fd;
 	const char *ex;
-	char phase[64] = "";
-	double t = clock_now() - p->start;
 
-	if (!p->to || !p->to->fn)
-		return;
 	fd = open(p->log, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		char chunk[65536];
@@ -50,22 +59,46 @@ static void progress_tick(void *arg)
 		}
 		close(fd);
 	}
-	/* rpm announces each stage as "Executing(%build): ..." */
+	/* rpm announces each phase as "Executing(%build): ..." */
 	for (ex = b.ptr; (ex = strstr(ex, "Executing(")); ex++) {
 		const char *end = strchr(ex, ')');
 
-		if (end && end - ex - 10 < (long)sizeof(phase))
-			snprintf(phase, sizeof(phase), "%.*s", (int)(end - ex - 10), ex + 10);
+		if (!end || end - ex - 10 >= (long)sizeof(p->phase))
+			continue;
+		/* The overlap below shows a marker already taken again. */
+		if (p->scanned + (off_t)(ex - b.ptr) < p->seen)
+			continue;
+		p->seen = p->scanned + (off_t)(end - b.ptr);
+		phase_done(p, now);
+		snprintf(p->phase, sizeof(p->phase), "%.*s", (int)(end - ex - 10), ex + 10);
+		p->phase_start = now;
 	}
 	/* Keep a little overlap so a marker split across reads is seen. */
 	if (b.len > 64)
 		p->scanned += (off_t)(b.len - 64);
 	buf_release(&b);
-	if (phase[0] && strcmp(phase, p->phase)) {
-		snprintf(p->phase, sizeof(p->phase), "%s", phase);
-		ws_emit(p->to, WS_EVENT_PHASE, OP, p->step, p->phase, t);
-	}
-	ws_emit(p->to, WS_EVENT_TICK, OP, p->step, p->phase[0] ? p->phase : NULL, t);
+}
+
+static void progress_tick(void *arg)
+{
+	struct progress *p = arg;
+	double now = clock_now();
+
+	if (!p->to || !p->to->fn)
+		return;
+	progress_scan(p, now);
+	ws_emit(p->to, WS_EVENT_TICK, OP, p->step, p->phase[0] ? p->phase : NULL, now - p->start);
+}
+
+/* The end of the stage ends its last phase. */
+static void progress_end(struct progress *p)
+{
+	double now = clock_now();
+
+	if (!p->to || !p->to->fn)
+		return;
+	progress_scan(p, now);
+	phase_done(p, now);
 }
 
 void ws_add_timing(struct json_object *timings, const char *step, double seconds)
@@ -148,12 +181,13 @@ static int run_stage(struct srpm_build *b, const char *step, const struct ws_pro
 		struct stat st;
 
 		if (stat(b->log_path, &st) == 0)
-			p.scanned = st.st_size;
+			p.scanned = p.seen = st.st_size;
 	}
 	ws_emit(to, WS_EVENT_STAGE, OP, step, NULL, 0);
 	b->tick = progress_tick;
 	b->tick_arg = &p;
 	ret = srpm_build(b);
+	progress_end(&p);
 	ws_emit(to, WS_EVENT_STAGE_END, OP, step, NULL, clock_now() - p.start);
 	if (ret < 0)
 		error_prefix(ret, "step '%s' failed", step);
@@ -408,6 +442,53 @@ out:
 	return ret;
 }
 
+/*
+ * The macros init found the host lacks ("missing_macros" of the state),
+ * where the spec uses them now: the rpm about to be built carries them
+ * unexpanded. Only reported; what a build does about it is the deployment
+ * checks' business.
+ */
+static void warn_missing_macros(struct ws *ws, const struct ws_progress *pr)
+{
+	struct json_object *mm;
+	struct spec_info info;
+	struct spec_macro_use *uses = NULL;
+	struct buf text = BUF_INIT;
+	const char *spec = ws_spec_path(ws);
+	size_t i, n = 0;
+
+	if (!spec || !json_object_object_get_ex(ws_state(ws), "missing_macros", &mm) ||
+	    !json_object_is_type(mm, json_type_array) || !json_object_array_length(mm))
+		return;
+	memset(&info, 0, sizeof(info));
+	info.undefined = xcalloc(json_object_array_length(mm) + 1, sizeof(*info.undefined));
+	for (i = 0; i < json_object_array_length(mm); i++) {
+		struct json_object *name;
+		size_t k;
+
+		if (!json_object_object_get_ex(json_object_array_get_idx(mm, i), "name", &name))
+			continue;
+		for (k = 0; k < info.nundefined; k++)
+			if (!strcmp(info.undefined[k], json_object_get_string(name)))
+				break;
+		if (k == info.nundefined)
+			info.undefined[info.nundefined++] = xstrdup(json_object_get_string(name));
+	}
+	buf_set_cap(&text, SPEC_CAP);
+	if (fs_read_file(&text, spec) == 0 && spec_find_undefined_macros(&uses, &n, spec, &text, &info) == 0) {
+		const char *rel = spec + strlen(ws_root(ws)) + 1;
+
+		for (i = 0; i < n; i++)
+			ws_warn_event(pr, OP, "%s:%u:%u: '%%%s' is not defined on this host (it comes "
+				      "from %s); the rpm built here carries it unexpanded", rel,
+				      uses[i].line, uses[i].col, uses[i].name, uses[i].package);
+	}
+	error_clear();
+	free(uses);
+	buf_release(&text);
+	spec_info_release(&info);
+}
+
 int ws_build_run(struct ws *ws, const struct ws_build_opts *o, struct json_object *extra_timings,
 		 struct json_object **manifest_out, const char **step_out)
 {
@@ -447,6 +528,7 @@ int ws_build_run(struct ws *ws, const struct ws_build_opts *o, struct json_objec
 		error_prefix(ret, "step 'patch' failed");
 		goto cleanup;
 	}
+	warn_missing_macros(ws, &o->progress);
 	ws_add_timing(timings, "patch", clock_now() - t0);
 
 	t0 = clock_now();

@@ -121,6 +121,7 @@ static int smoke(struct ws *ws, struct json_object *m, const struct ws_forge_opt
 	int ret;
 
 	so.calls = o->calls;
+	so.strict = o->strict;
 	so.progress = *pr;
 	/* as-installed hook: the agent as the rpm's own unit starts it */
 	so.as_installed = true;

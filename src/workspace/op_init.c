@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "internal.h"
 #include "rpm/srpm.h"
 #include "specedit/spec.h"
@@ -20,6 +22,12 @@ struct init_run {
 	char *qemu_version;
 	int npatches;
 	double t;
+	const char *const *defines;     /* o->defines, plus the inferred dist */
+	const char **with_dist;         /* owns the array when a dist was added */
+	char *dist_define;              /* "dist .el7" */
+	char *dist;                     /* the dist tag every rpm call gets, or NULL */
+	bool dist_inferred;             /* from the src.rpm's Release (else the user's --define) */
+	struct json_object *missing_macros;  /* uses of distribution macros the host lacks */
 };
 
 static char *read_version(const char *tree)
@@ -59,13 +67,122 @@ static void fill_state(struct ws *ws, const char *srpm_abs, const char *spec_rel
 		struct strvec defs = STRVEC_INIT;
 
 		strvec_free_list(st->defines);
-		strvec_pushv(&defs, r->o->defines);
+		strvec_pushv(&defs, r->defines);
 		st->ndefines = defs.n;
 		st->defines = strvec_detach(&defs);
 	}
 	st->distribution_patches = r->npatches;
 	st->has_patches = true;
 	ws_state_set_str(&st->qga_forge_version, QGA_FORGE_VERSION);
+	/* Keys of the vendor's spec on this host, beside the typed state. */
+	if (r->dist) {
+		struct json_object *d = json_object_new_object();
+
+		json_object_object_add(d, "value", json_object_new_string(r->dist));
+		json_object_object_add(d, "from", json_object_new_string(r->dist_inferred ? "src.rpm"
+									   : "define"));
+		json_object_object_add(ws_state(ws), "dist", d);
+	}
+	if (r->missing_macros)
+		json_object_object_add(ws_state(ws), "missing_macros", json_object_get(r->missing_macros));
+}
+
+/* The value of a --define of `name`, or NULL. */
+static const char *define_value(const char *const *defines, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; defines && defines[i]; i++)
+		if (!strncmp(defines[i], name, n) && (defines[i][n] == ' ' || defines[i][n] == '\t'))
+			return defines[i] + n + strspn(defines[i] + n, " \t");
+	return NULL;
+}
+
+/*
+ * Macros the spec takes from its distribution's macro packages that this
+ * host lacks (Debian's rpm has no %_unitdir or %systemd_post): an rpm built
+ * here carries them unexpanded. Reported now and recorded in the state
+ * ("missing_macros") for build and the deployment checks to use.
+ */
+static void init_missing_macros(struct init_run *r, const char *spec, const char *label,
+				const struct spec_info *info)
+{
+	struct spec_macro_use *uses = NULL;
+	struct buf text = BUF_INIT;
+	size_t n = 0, i;
+
+	buf_set_cap(&text, SPEC_CAP);
+	if (fs_read_file(&text, spec) < 0 || spec_find_undefined_macros(&uses, &n, spec, &text, info) < 0) {
+		error_clear();
+		goto out;
+	}
+	r->missing_macros = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_new_object();
+
+		ws_warn_event(&r->o->progress, OP, "%s:%u:%u: '%%%s' is not defined on this host (it "
+			      "comes from %s); an rpm built here carries it unexpanded", label,
+			      uses[i].line, uses[i].col, uses[i].name, uses[i].package);
+		json_object_object_add(e, "name", json_object_new_string(uses[i].name));
+		json_object_object_add(e, "package", json_object_new_string(uses[i].package));
+		json_object_object_add(e, "line", json_object_new_int((int)uses[i].line));
+		json_object_object_add(e, "col", json_object_new_int((int)uses[i].col));
+		json_object_array_add(r->missing_macros, e);
+	}
+out:
+	free(uses);
+	buf_release(&text);
+}
+
+/*
+ * The vendor's dist tag: a host without %dist (Debian) would rebuild
+ * 5.2.0-7.el7 as 5.2.0-7.qga1. Inferred from the src.rpm's Release against
+ * the spec's Release template, and defined for %prep and, through the
+ * state's "defines", for every later rpm call. A --define of dist wins.
+ */
+static int init_dist(struct init_run *r, const char *spec, const char *label)
+{
+	const char *const *defines = r->o->defines;
+	struct spec_query_opts q = { .defines = defines };
+	const char *user = define_value(defines, "dist");
+	struct spec_info info;
+	size_t n = 0;
+	char *dist = NULL;
+	int ret;
+
+	r->defines = defines;
+	ret = spec_infer_dist_info(&dist, &info, spec, r->info.release, &q);
+	if (ret == 0 || ret == ERR_NOTFOUND)
+		init_missing_macros(r, spec, label, &info);
+	spec_info_release(&info);
+	if (user) {
+		free(dist);
+		r->dist = xstrdup(user);
+		if (ret == ERR_NOTFOUND) {
+			error_clear();
+			ret = 0;
+		}
+		return ret;
+	}
+	if (ret == ERR_NOTFOUND) {
+		ws_warn_event(&r->o->progress, OP, "%s; %%{dist} is left as the host defines it",
+			      error_last());
+		error_clear();
+		return 0;
+	}
+	if (ret < 0 || !dist)
+		return ret;
+	r->dist = dist;
+	r->dist_inferred = true;
+	r->dist_define = xasprintf("dist %s", *dist ? dist : "%{nil}");
+	while (defines && defines[n])
+		n++;
+	r->with_dist = xcalloc(n + 2, sizeof(*r->with_dist));
+	if (n)
+		memcpy(r->with_dist, defines, n * sizeof(*r->with_dist));
+	r->with_dist[n] = r->dist_define;
+	r->defines = r->with_dist;
+	return 0;
 }
 
 int ws_check_defines(const char *const *defines)
@@ -122,11 +239,14 @@ static int prepare(struct init_run *r, struct ws *ws)
 	spec_label = xasprintf("%s: %s", o->srpm, base);
 	if ((ret = spec_policy_check(spec, spec_label, o->no_spec_code)) < 0)
 		goto cleanup;
+	if ((ret = init_dist(r, spec, spec_label)) < 0)
+		goto cleanup;
+	ws_step_time(&o->progress, OP, &r->t, "reading the dist tag");
 	log = fs_path_join(ws_meta_dir(ws), "logs/prep.log");
 	b.spec = spec;
 	b.label = spec_label;
 	b.topdir = topdir;
-	b.defines = o->defines;
+	b.defines = r->defines;
 	b.log_path = log;
 	ret = srpm_prep(&tree, &r->npatches, &b);
 	ws_step_time(&o->progress, OP, &r->t, "running %prep");
@@ -282,6 +402,12 @@ int ws_op_init(struct ws **ws_out, struct ws_init_result *out, const struct ws_i
 	r.qemu_version = NULL;
 	memcpy(out->baseline, r.baseline, sizeof(out->baseline));
 	out->distribution_patches = r.npatches;
+	if (r.dist) {
+		out->dist = r.dist;
+		out->dist_inferred = r.dist_inferred;
+		r.dist = NULL;
+	}
+	out->release = xstrdup(r.info.release);
 	if (ws_out) {
 		*ws_out = ws;
 		ws = NULL;
@@ -292,6 +418,10 @@ cleanup:
 		fs_remove_tree(tmp);
 	srpm_info_release(&r.info);
 	free(r.qemu_version);
+	free(r.with_dist);
+	free(r.dist_define);
+	free(r.dist);
+	json_object_put(r.missing_macros);
 	free(tmp);
 	free(dir);
 	return ret;
@@ -302,5 +432,7 @@ void ws_init_result_release(struct ws_init_result *r)
 	free(r->workspace);
 	free(r->nevr);
 	free(r->qemu_version);
+	free(r->dist);
+	free(r->release);
 	memset(r, 0, sizeof(*r));
 }

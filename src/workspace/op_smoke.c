@@ -32,13 +32,41 @@ static const char *keep(struct call_list *l, char *s)
 	return s;
 }
 
-static void add_call(struct call_list *l, const char *name, const char *args, const char *source)
+static struct qga_smoke_call *add_call(struct call_list *l, const char *name, const char *args,
+				       const char *source)
 {
+	struct qga_smoke_call *c;
+
 	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
-	l->v[l->n].name = name;
-	l->v[l->n].args_json = args;
-	l->v[l->n].source = source;
-	l->n++;
+	c = &l->v[l->n++];
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->args_json = args;
+	c->source = source;
+	return c;
+}
+
+/*
+ * Why a command with required arguments and no request is not called, or
+ * NULL when it has none (or the workspace does not say: "required" is
+ * recorded by add-command).
+ */
+static char *not_called_reason(const char *name, struct json_object *required)
+{
+	struct buf b = BUF_INIT;
+	size_t i, n;
+
+	if (!required || !json_object_is_type(required, json_type_array))
+		return NULL;
+	n = json_object_array_length(required);
+	if (!n)
+		return NULL;
+	buf_printf(&b, "'%s' has required arguments (", name);
+	for (i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "",
+			   json_object_get_string(json_object_array_get_idx(required, i)));
+	buf_printf(&b, ") and no example in its documentation; give --call '%s {...}'", name);
+	return buf_detach(&b, NULL);
 }
 
 static void call_list_release(struct call_list *l)
@@ -93,7 +121,7 @@ static int parse_given(struct given_call **out, size_t *nout, const char *const 
 	return ret;
 }
 
-/* Each workspace command: its doc Example, its --call requests, or a bare call. */
+/* Each workspace command: its --call requests, else its doc Example, else a bare call. */
 static int workspace_calls(struct call_list *l, char **agent_out, struct ws *ws,
 			   struct given_call *given, size_t ngiven, const struct ws_progress *pr)
 {
@@ -106,28 +134,41 @@ static int workspace_calls(struct call_list *l, char **agent_out, struct ws *ws,
 		*agent_out = st->agent[0] == '/' ? xstrdup(st->agent) : ws_path(ws, st->agent);
 	for (i = 0; i < n; i++) {
 		const struct ws_command *c = &st->commands[i];
+		struct json_object *v;
 		const char *name;
-		bool any = false;
+		bool any = false, stub;
 
 		name = keep(l, xstrdup(c->name));
-		if (c->example) {
+		/* Recorded by add-command: the handler is the generated stub; the required arguments. */
+		stub = c->raw && json_object_object_get_ex(c->raw, "stub", &v) && json_object_get_boolean(v);
+		/* --call always wins over the doc's example. */
+		for (j = 0; j < ngiven; j++) {
+			if (strcmp(given[j].name, name))
+				continue;
+			add_call(l, name, given[j].args, "--call")->stub = stub;
+			given[j].used = true;
+			any = true;
+		}
+		if (!any && c->example) {
 			char *args = NULL;
 
 			ret = qga_request_args(&args, name, c->example);
 			if (ret < 0)
 				goto out;
-			add_call(l, name, keep(l, args), "example");
+			add_call(l, name, keep(l, args), "example")->stub = stub;
 			any = true;
 		}
-		for (j = 0; j < ngiven; j++) {
-			if (strcmp(given[j].name, name))
-				continue;
-			add_call(l, name, given[j].args, "--call");
-			given[j].used = true;
-			any = true;
+		if (!any) {
+			struct json_object *req = NULL;
+			struct qga_smoke_call *call = add_call(l, name, NULL, "no arguments");
+
+			if (c->raw)
+				json_object_object_get_ex(c->raw, "required", &req);
+			call->stub = stub;
+			call->not_called = keep(l, not_called_reason(name, req));
+			if (call->not_called)
+				call->source = "guest-info only";
 		}
-		if (!any)
-			add_call(l, name, NULL, "no arguments");
 	}
 	if (!n)
 		ws_warn_event(pr, "smoke", "the workspace has no added commands; checking the agent only");
@@ -152,6 +193,7 @@ struct ws_smoke_plan {
 	struct smoke_installed si;
 	struct smoke_vm sv;
 	long long run_start;
+	bool strict;
 };
 
 int ws_smoke_check_calls(const char *const *calls)
@@ -223,6 +265,7 @@ int ws_smoke_prepare(struct ws_smoke_plan **out, struct ws *ws, const struct ws_
 	p->accel = o->accel ? xstrdup(o->accel) : NULL;
 	p->datadir = o->datadir ? xstrdup(o->datadir) : NULL;
 	p->progress = o->progress;
+	p->strict = o->strict;
 	*out = p;
 	return 0;
 fail:
@@ -233,11 +276,12 @@ fail:
 
 int ws_smoke_run(struct qga_smoke_result *out, struct ws_smoke_plan *p)
 {
-	struct qga_smoke_opts opts = { NULL, NULL, 0, 0, NULL };
+	struct qga_smoke_opts opts = { 0 };
 	int ret;
 
 	*out = (struct qga_smoke_result)QGA_SMOKE_RESULT_INIT;
 	opts.agent = p->agent;
+	opts.strict = p->strict;
 	opts.calls = p->calls.v;
 	opts.ncalls = p->calls.n;
 	opts.timeout_ms = p->timeout_ms;

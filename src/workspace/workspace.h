@@ -47,7 +47,7 @@ enum ws_event_kind {
 	WS_EVENT_WARNING,   /* `message`: something the user should know */
 	WS_EVENT_TIMING,    /* step `step` took `seconds` (for a verbose run) */
 	WS_EVENT_STAGE,     /* a long stage `step` starts */
-	WS_EVENT_PHASE,     /* stage `step` reached rpm phase `message`, `seconds` in */
+	WS_EVENT_PHASE,     /* rpm phase `message` of stage `step` ended; it took `seconds` */
 	WS_EVENT_TICK,      /* stage `step` still runs (phase `message` or NULL), `seconds` in */
 	WS_EVENT_STAGE_END  /* stage `step` ended */
 };
@@ -85,6 +85,9 @@ struct ws_init_result {
 	char *qemu_version;
 	char baseline[41];
 	int distribution_patches;
+	char *dist;                     /* the dist tag defined for every rpm call, or NULL */
+	bool dist_inferred;             /* from the src.rpm's Release (else a --define) */
+	char *release;                  /* the src.rpm's Release */
 };
 
 /*
@@ -235,6 +238,7 @@ struct ws_smoke_opts {
 	const char *agent;              /* run this qemu-ga (NULL: the workspace's) */
 	const char *const *calls;       /* --call 'NAME [JSON-ARGS]' */
 	int timeout_ms;                 /* 0: default */
+	bool strict;                    /* a stub's answer and a command not called are failures */
 	struct ws_progress progress;
 	/*
 	 * As installed: the agent started as the packages' systemd unit starts
@@ -251,8 +255,12 @@ struct ws_smoke_opts {
 };
 
 /*
- * Start the agent and call each added command (with its doc example, its
- * --call requests, or no arguments) and every other --call. `ws` may be
+ * Start the agent and call each added command (with its --call requests,
+ * which always win, else its doc example, else no arguments) and every
+ * other --call. A command whose handler is the generated stub ("stub" in
+ * its state entry) answering "not implemented" is reported as a stub; a
+ * command with required arguments ("required") and no request is checked
+ * through guest-info only ("not called"); neither fails without `strict`. `ws` may be
  * NULL with o->agent set: the binary alone is checked. ERR_USAGE for a bad
  * --call. When the agent started, `out` is filled even if the run failed
  * (out->started); the caller releases it with qga_smoke_result_release().
@@ -318,6 +326,7 @@ struct ws_forge_opts {
 	const char *const *calls;       /* extra smoke calls */
 	bool nodeps, force, no_smoke;
 	bool smoke_vm;                  /* smoke in a VM (ws_smoke_opts.vm) instead of on the host */
+	bool strict;                    /* smoke: stubs and commands not called fail */
 	int jobs;
 	const char *datadir;
 	struct ws_progress progress;

@@ -138,8 +138,12 @@ static void test_ops__init(void **state)
 	assert_string_equal(st->srpm.name, "qemu-guest-agent");
 	assert_string_equal(st->baseline, r.baseline);
 	assert_string_equal(st->spec, "rpmbuild/SPECS/qemu-guest-agent.spec");
-	assert_int_equal(st->ndefines, 1);
+	/* The vendor's dist tag, inferred from the src.rpm's Release, is defined for every rpm call. */
+	assert_int_equal(st->ndefines, 2);
 	assert_string_equal(st->defines[0], "_qga_test_macro hello");
+	assert_string_equal(st->defines[1], "dist .el7");
+	assert_string_equal(r.dist, ".el7");
+	assert_true(r.dist_inferred);
 	assert_int_equal(st->ncommands, 0);
 	assert_true(saw(&ev, "info init  preparing qemu-guest-agent-10:7.2.0-1.el7 in "));
 	assert_true(saw(&ev, "timing init running %prep"));

@@ -318,10 +318,67 @@ static void test_specedit__duplicates_in_exclusive_branches(void **state)
 static void test_specedit__continued_lines_are_one(void **state)
 {
 	(void)state;
-	/* a %global continued with a backslash is one line to rpm: no %if inside it */
-	assert_add(HEAD "Patch1: a.patch\n%global flags \\\n  %if x\n" TAIL "%setup\n%patch1 -p1\n",
-		   MBOX, HEAD "Patch1: a.patch\nPatch2: new.patch\n%global flags \\\n  %if x\n" TAIL
+	/* a %global continued with a backslash is one line to rpm */
+	assert_add(HEAD "Patch1: a.patch\n%global flags \\\n  -x\n" TAIL "%setup\n%patch1 -p1\n",
+		   MBOX, HEAD "Patch1: a.patch\nPatch2: new.patch\n%global flags \\\n  -x\n" TAIL
 		   "%setup\n%patch1 -p1\n%patch2 -p1\n");
+}
+
+/*
+ * rpm evaluates %if/%else/%endif on every physical line, also among the
+ * lines of a backslash-continued command (CentOS 7 specs put them among the
+ * options of a configure call), indented or not.
+ */
+#define CONFIGURE "\n%build\n./configure --prefix=%{_prefix} \\\n    --a \\\n" \
+	"%if 0%{?have_spice}\n    --enable-spice \\\n%else\n    --disable-spice \\\n" \
+	"%endif\n  %ifarch x86_64\n    --x86 \\\n  %endif\n    --b\nmake\n"
+
+static void test_specedit__conditionals_inside_continued_lines(void **state)
+{
+	(void)state;
+	assert_add(HEAD "Patch1: a.patch\n" TAIL "%setup -q\n%patch1 -p1\n" CONFIGURE, MBOX,
+		   HEAD "Patch1: a.patch\nPatch2: new.patch\n" TAIL "%setup -q\n%patch1 -p1\n"
+		   "%patch2 -p1\n" CONFIGURE);
+	/* in %prep too: the new line goes after the command, not into it */
+	assert_add(HEAD "Patch1: a.patch\n" TAIL "%setup -q\n%patch1 -p1\necho a \\\n%if 1\n  b \\\n"
+		   "%endif\n  c\n",
+		   MBOX,
+		   HEAD "Patch1: a.patch\nPatch2: new.patch\n" TAIL "%setup -q\n%patch1 -p1\n%patch2 -p1\n"
+		   "echo a \\\n%if 1\n  b \\\n%endif\n  c\n");
+	/* still balanced: an %if opened inside a command needs its %endif */
+	assert_add_fails(HEAD TAIL "%setup -q\necho a \\\n%if 1\n  b\n", MBOX,
+			 "t.spec:13:1: '%if' without '%endif'");
+	assert_add_fails(HEAD TAIL "%setup -q\necho a \\\n  %endif\n  b\n", MBOX,
+			 "t.spec:13:3: '%endif' without '%if'");
+}
+
+/* Uses of distribution macros that stay undefined: tests for them and escapes are not uses. */
+static void test_specedit__undefined_macro_uses(void **state)
+{
+	struct buf text = BUF_INIT;
+	struct spec_info info;
+	struct spec_macro_use *uses = NULL;
+	char *undef[] = { "systemd_post", "_udevrulesdir", NULL };
+	size_t n = 0;
+
+	(void)state;
+	memset(&info, 0, sizeof(info));
+	info.undefined = undef;
+	info.nundefined = 2;
+	buf_puts(&text, "%{!?_udevrulesdir:%global x 1}\n# %systemd_post in a comment\n"
+		 "echo %%systemd_post %{?systemd_post:yes}\n%post\n  %systemd_post a.service\n"
+		 "%files\n%{_udevrulesdir}/x.rules %{_unitdir}\n");
+	assert_int_equal(spec_find_undefined_macros(&uses, &n, "t.spec", &text, &info), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(uses[0].name, "systemd_post");
+	assert_string_equal(uses[0].package, "systemd-rpm-macros");
+	assert_int_equal(uses[0].line, 5);
+	assert_int_equal(uses[0].col, 3);
+	assert_string_equal(uses[1].name, "_udevrulesdir");
+	assert_int_equal(uses[1].line, 7);
+	assert_int_equal(uses[1].col, 1);
+	free(uses);
+	buf_release(&text);
 }
 
 /* ---- remove ---- */
@@ -446,6 +503,43 @@ static void test_specedit__layout(void **state)
 	assert_false(l.git_am);
 	spec_layout_release(&l);
 	buf_release(&in);
+}
+
+/* ---- the vendor's dist tag (rpm parses: runs a child) ---- */
+
+static void assert_dist(const char *release_line, const char *header, const char *want, int want_ret)
+{
+	char *spec = xasprintf("Name: t\nVersion: 1\n%s\nSummary: s\nLicense: MIT\n\n%%description\nd\n",
+			       release_line);
+	char *dist = NULL;
+	int ret;
+
+	tu_write(tu_path("t.spec"), spec);
+	ret = spec_infer_dist(&dist, tu_path("t.spec"), header, NULL);
+	if (ret != want_ret)
+		fail_msg("%s against %s: %d (%s)", release_line, header, ret, error_last());
+	if (!want)
+		assert_null(dist);
+	else
+		assert_string_equal(dist, want);
+	free(dist);
+	free(spec);
+}
+
+static void test_specedit__infer_dist(void **state)
+{
+	(void)state;
+	assert_dist("Release: 3%{?dist}", "3.el7", ".el7", 0);
+	assert_dist("Release: 3%{?dist}", "3", "", 0);
+	assert_dist("Release: 11%{?rcrel}%{?dist}%{?cc_suffix}", "11.el9", ".el9", 0);
+	assert_dist("%global baserelease 4\nRelease: %{baserelease}%{?dist}", "4.fc42", ".fc42", 0);
+	assert_dist("Release: 3%{?dist}.1", "3.el7_9.1", ".el7_9", 0);
+	/* no %{dist} in the template: nothing to infer */
+	assert_dist("Release: 3", "3.el7", NULL, 0);
+	/* a header that does not fit the template */
+	assert_dist("Release: 3%{?dist}", "4.el7", NULL, ERR_NOTFOUND);
+	assert_non_null(strstr(error_last(), "the src.rpm's Release '4.el7' does not fit the spec's "
+				"Release '3%{dist}'"));
 }
 
 /* ---- bump (asks rpm for the version-release: runs a child) ---- */
@@ -693,6 +787,8 @@ int main(void)
 		TU_TEST(test_specedit__bad_inputs),
 		TU_TEST(test_specedit__duplicates_in_exclusive_branches),
 		TU_TEST(test_specedit__continued_lines_are_one),
+		TU_TEST(test_specedit__conditionals_inside_continued_lines),
+		TU_TEST(test_specedit__undefined_macro_uses),
 		TU_TEST(test_specedit__remove_patch),
 		TU_TEST(test_specedit__renumber_rewrites_references),
 		TU_TEST(test_specedit__renumber_unnumbered_and_ranges),
@@ -706,6 +802,7 @@ int main(void)
 		TU_TEST(test_specedit__bump_managed_and_refused),
 		TU_TEST(test_specedit__changelog_set_entry),
 		TU_TEST(test_specedit__query_order),
+		TU_TEST(test_specedit__infer_dist),
 		TU_TEST(test_specedit__verify),
 		TU_TEST(test_specedit__sourcedir),
 	};
