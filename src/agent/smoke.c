@@ -89,6 +89,12 @@ static void reap_agent(struct agent_proc *a)
 	a->exited = true;
 	if (r == a->pid)
 		a->status = wait_status(st);
+	/*
+	 * The agent is the child of its watchdog (util/run.h), killed with it:
+	 * until init reaps it, it is still there. Gone means gone.
+	 */
+	for (int i = 0; i < 5000 / POLL_MS && kill(-a->pid, 0) == 0; i++)
+		clock_sleep_ms(POLL_MS);
 }
 
 static void describe_status(struct buf *b, int status)
@@ -138,11 +144,8 @@ static void child_exec(const char *const *argv, char *const *envp, int outfd, in
 {
 	int e, devnull;
 
-	/* The agent must not outlive us, whatever ends this process. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(127);
-	setpgid(0, 0);
+	/* The agent and what it starts (guest-exec) must not outlive us, whatever ends this process. */
+	run_child_guard(parent);
 	signal(SIGPIPE, SIG_DFL);
 	devnull = open("/dev/null", O_RDONLY);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
