@@ -27,7 +27,8 @@ struct agent_proc {
 	bool exited;           /* it has exited (a zombie until reaped) */
 	bool reaped;
 	int status;            /* 128+N for signal N */
-	char *dir;             /* private directory, removed at the end */
+	struct scratch own;    /* private directory (owner-marked), removed at the end */
+	char *dir;             /* own.path */
 	char *sock;
 	char *state;
 	char *logfile;         /* -l */
@@ -114,20 +115,16 @@ static void describe_status(struct buf *b, int status)
 static int make_dir(struct agent_proc *a, const char *tmpdir)
 {
 	const char *parent = tmpdir;
-	char *tmpl;
+	int ret;
 
 	if (!parent || !*parent)
 		parent = getenv("TMPDIR");
 	if (!parent || !*parent || strlen(parent) + 40 >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		parent = "/tmp";
-	tmpl = fs_path_join(parent, "qga-forge-smoke.XXXXXX");
-	if (!mkdtemp(tmpl)) {
-		int ret = error_set_errno(ERR_GENERIC, "cannot create a directory in '%s'", parent);
-
-		free(tmpl);
+	/* A killed run's directory is removed by the next qga-forge command (util/scratch.h). */
+	if ((ret = scratch_create(&a->own, parent, SCRATCH_SMOKE_PREFIX)) < 0)
 		return ret;
-	}
-	a->dir = tmpl;
+	a->dir = xstrdup(a->own.path);
 	a->sock = fs_path_join(a->dir, "qga.sock");
 	a->state = fs_path_join(a->dir, "state");
 	a->logfile = fs_path_join(a->dir, "agent.log");
@@ -293,8 +290,8 @@ static void collect_log(struct qga_smoke_result *r, struct agent_proc *a)
 
 static void free_proc(struct agent_proc *a)
 {
-	if (a->dir && fs_remove_tree(a->dir) < 0)
-		error_clear();
+	if (a->own.path)
+		scratch_remove(&a->own);
 	free(a->dir);
 	free(a->sock);
 	free(a->state);

@@ -266,6 +266,22 @@ void scratch_release(struct scratch *s)
 	release_fields(s);
 }
 
+void scratch_abandon(struct scratch *s)
+{
+	release_fields(s);
+}
+
+char *scratch_leftover_describe(const struct scratch_leftover *left)
+{
+	if (left->restored_to)
+		return xasprintf("moved '%s' back to '%s' (an interrupted run of pid %ld had moved it)",
+				 left->path, left->restored_to, left->pid);
+	if (left->pid)
+		return xasprintf("removed '%s', left by an interrupted run (pid %ld)", left->path,
+				 left->pid);
+	return xasprintf("removed '%s', left by an interrupted run", left->path);
+}
+
 static bool random_part_ok(const char *p, size_t n)
 {
 	size_t i;
@@ -427,4 +443,33 @@ int scratch_sweep(const char *parent, const char *prefix, bool any_name, const c
 		free(names[i]);
 	free(names);
 	return done;
+}
+
+char *scratch_rebuild_base(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return xasprintf("%s/qga-forge-rebuild-%ld", t && *t ? t : "/var/tmp", (long)getuid());
+}
+
+int scratch_sweep_tmp(scratch_report_fn report, void *payload)
+{
+	const char *tmp = scratch_tmpdir();
+	char *base = scratch_rebuild_base();
+	int n = 0, r;
+
+	if ((r = scratch_sweep(tmp, SCRATCH_GEN_PREFIX, false, NULL, report, payload)) > 0)
+		n += r;
+	if ((r = scratch_sweep(tmp, SCRATCH_SMOKE_PREFIX, false, NULL, report, payload)) > 0)
+		n += r;
+	if (strcmp(tmp, "/tmp") &&
+	    (r = scratch_sweep("/tmp", SCRATCH_SMOKE_PREFIX, false, NULL, report, payload)) > 0)
+		n += r;
+	if ((r = scratch_sweep(base, "", true, NULL, report, payload)) > 0)
+		n += r;
+	/* Empty once nothing is left in it (another build may be starting: then it stays). */
+	rmdir(base);
+	free(base);
+	error_clear();
+	return n;
 }

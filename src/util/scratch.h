@@ -73,12 +73,25 @@ void scratch_remove(struct scratch *s);
  */
 void scratch_release(struct scratch *s);
 
+/*
+ * Give up ownership and leave everything in place, for the next sweep to
+ * handle as a dead owner's (init keeps an old workspace it could not put
+ * back this way). *s becomes SCRATCH_INIT.
+ */
+void scratch_abandon(struct scratch *s);
+
 /* What a sweep did with one dead owner's leftovers. */
 struct scratch_leftover {
 	const char *path;        /* the directory (or lock file, when it was alone) */
 	long pid;                /* its owner's pid; 0 when unknown */
 	const char *restored_to; /* set when the directory was renamed back there */
 };
+
+/*
+ * The one line that reports a leftover: "removed 'PATH', left by an
+ * interrupted run (pid N)" or "moved 'PATH' back to 'DIR' ...". Caller frees.
+ */
+char *scratch_leftover_describe(const struct scratch_leftover *left);
 
 /*
  * Remove the leftovers of dead owners in PARENT: every STEM.lock that can
@@ -103,5 +116,24 @@ unsigned long long scratch_proc_start_time(long pid);
 
 /* $TMPDIR when set and not empty, else "/tmp". */
 const char *scratch_tmpdir(void);
+
+/*
+ * The kinds of scratch directory qga-forge makes outside a workspace:
+ * the generator cross-check (add-command) and the smoke runner's private
+ * directory in $TMPDIR (smoke falls back to /tmp when $TMPDIR is too deep
+ * for a socket path), and build's private rebuild topdirs,
+ * scratch_rebuild_base()/NVR with fixed names.
+ */
+#define SCRATCH_GEN_PREFIX "qga-forge-gen."
+#define SCRATCH_SMOKE_PREFIX "qga-forge-smoke."
+
+/* $TMPDIR (else /var/tmp) + "/qga-forge-rebuild-UID". Caller frees. */
+char *scratch_rebuild_base(void);
+
+/*
+ * Sweep every kind above (scratch_sweep with each parent and prefix); run
+ * by every command before it starts. Returns how many leftovers went.
+ */
+int scratch_sweep_tmp(scratch_report_fn report, void *payload);
 
 #endif
