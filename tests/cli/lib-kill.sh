@@ -11,6 +11,10 @@
 #                     anywhere below each DIR (staging beside a workspace, temporary
 #                     files of interrupted writes)
 #   no_litter DIR...  litter prints nothing, else fail showing it
+#   kill_fixture SRPM the tiny fixture src.rpm with a spec that packages a file as
+#                     %{_bindir}/qemu-ga (so build and forge run to the end in a
+#                     second) and sleeps in %prep or %build while the file
+#                     $TRASH/slow-prep or $TRASH/slow-build exists
 
 KILL_MARK="QGA_FORGE_KILL_MARK=$TEST_NAME-$$"
 
@@ -59,3 +63,17 @@ no_litter() {
 KILL_TMPDIR="$TRASH/t"
 mkdir -p "$KILL_TMPDIR"
 export TMPDIR="$KILL_TMPDIR"
+
+kill_fixture() {
+	local fx spec
+	fx=$(tiny_fixtures) &&
+	"$QGA_FORGE" init -q -w "$TRASH/kf" "$fx/qemu-guest-agent-7.2.0-1.el7.src.rpm" >/dev/null &&
+	spec="$TRASH/kf/rpmbuild/SPECS/qemu-guest-agent.spec" &&
+	sed -i -e "/^%patch1 -p1/a if [ -e $TRASH/slow-prep ]; then sleep 30; fi" \
+		-e "/^%build/a if [ -e $TRASH/slow-build ]; then sleep 30; fi" \
+		-e "/^%install/a install -D -p -m 0755 qga/qapi-schema.json %{buildroot}%{_bindir}/qemu-ga" \
+		-e "/^%files/a %{_bindir}/qemu-ga" "$spec" &&
+	"$QGA_FORGE" build -q -w "$TRASH/kf" --srpm-only -o "$TRASH/kf-out" >/dev/null &&
+	cp "$TRASH"/kf-out/SRPMS/*.src.rpm "$1" &&
+	rm -rf "$TRASH/kf" "$TRASH/kf-out"
+}

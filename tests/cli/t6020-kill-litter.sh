@@ -6,13 +6,10 @@
 # temporary or staging directory the killed run left, saying so in one line.
 # Then the command runs again to the end and leaves nothing either.
 #
-# The src.rpm is the tiny fixture with a spec that packages a file as
-# %{_bindir}/qemu-ga (so build and forge run to the end in a second) and
-# sleeps in %prep or %build while the file slow-prep or slow-build exists.
+# The src.rpm is lib-kill.sh's kill_fixture: it sleeps in %prep or %build on demand.
 . "$(dirname "$0")/lib.sh"
 . "$SRC_ROOT/tests/cli/lib-kill.sh"
 
-FX=$(tiny_fixtures)
 EX="$SRC_ROOT/examples"
 FAKE="$SRC_ROOT/tests/fixtures/fake-agent.py"
 
@@ -34,16 +31,8 @@ kill_marked() {
 }
 
 test_expect_success 'setup: a src.rpm that sleeps on demand and packages a qemu-ga' '
-	"$QGA_FORGE" init -q -w w0 "$FX/qemu-guest-agent-7.2.0-1.el7.src.rpm" >/dev/null &&
-	spec=w0/rpmbuild/SPECS/qemu-guest-agent.spec &&
-	sed -i -e "/^%patch1 -p1/a if [ -e $TRASH/slow-prep ]; then sleep 30; fi" \
-		-e "/^%build/a if [ -e $TRASH/slow-build ]; then sleep 30; fi" \
-		-e "/^%install/a install -D -p -m 0755 qga/qapi-schema.json %{buildroot}%{_bindir}/qemu-ga" \
-		-e "/^%files/a %{_bindir}/qemu-ga" "$spec" &&
-	"$QGA_FORGE" build -q -w w0 --srpm-only -o o0 >/dev/null &&
-	cp o0/SRPMS/*.src.rpm slow.src.rpm &&
+	kill_fixture "$TRASH/slow.src.rpm" &&
 	"$QGA_FORGE" init -q -w w1 "$TRASH/slow.src.rpm" >/dev/null &&
-	rm -rf w0 o0 &&
 	no_litter "$TRASH" && no_survivors
 '
 
