@@ -445,6 +445,52 @@ int scratch_sweep(const char *parent, const char *prefix, bool any_name, const c
 	return done;
 }
 
+/* NAME ends in FS_TEMP_INFIX + six characters of mkstemp's alphabet. */
+static bool temp_file_name(const char *name)
+{
+	size_t n = strlen(name), k = strlen(FS_TEMP_INFIX);
+
+	return n > k + RANDOM_LEN && !strncmp(name + n - RANDOM_LEN - k, FS_TEMP_INFIX, k) &&
+	       random_part_ok(name + n - RANDOM_LEN, RANDOM_LEN);
+}
+
+int scratch_sweep_files(const char *dir, const char *prefix, scratch_report_fn report,
+			void *payload)
+{
+	size_t plen = strlen(prefix);
+	struct dirent *e;
+	int done = 0;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return errno == ENOENT || errno == ENOTDIR ? 0 :
+			error_set_errno(ERR_GENERIC, "cannot read '%s'", dir);
+	while ((e = readdir(d))) {
+		struct scratch_leftover left = { NULL, 0, NULL };
+		struct stat st;
+		char *path;
+		int fd;
+
+		if (strncmp(e->d_name, prefix, plen) || !temp_file_name(e->d_name))
+			continue;
+		path = fs_path_join(dir, e->d_name);
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == getuid() &&
+		    flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+		    unlink(path) == 0) {
+			left.path = path;
+			if (report)
+				report(&left, payload);
+			done++;
+		}
+		if (fd >= 0)
+			close(fd);
+		free(path);
+	}
+	closedir(d);
+	return done;
+}
+
 char *scratch_rebuild_base(void)
 {
 	const char *t = getenv("TMPDIR");

@@ -109,6 +109,19 @@ int scratch_sweep(const char *parent, const char *prefix, bool any_name, const c
 		  scratch_report_fn report, void *payload);
 
 /*
+ * Remove the temporary files killed writers left in DIR (fs.h
+ * FS_TEMP_INFIX): names that start with `prefix` ("" for any) and end in
+ * FS_TEMP_INFIX and six random characters, regular files of ours whose
+ * flock is free (fs_write_atomic holds it until the name is gone). Only for
+ * directories where no other process writes while the caller runs (the
+ * caller holds the workspace lock): a writer locks its file just after
+ * creating it, and files of fs_write_temp are not locked once written.
+ * Returns how many went.
+ */
+int scratch_sweep_files(const char *dir, const char *prefix, scratch_report_fn report,
+			void *payload);
+
+/*
  * The start time of process `pid` (field 22 of /proc/PID/stat, in clock
  * ticks since boot), or 0 when it does not exist.
  */

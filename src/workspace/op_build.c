@@ -408,6 +408,13 @@ int ws_build_run(struct ws *ws, const struct ws_build_opts *o, struct json_objec
 	    (ret = fs_mkdirs(srpms, 0755)) < 0)
 		goto cleanup;
 	unlink(log);
+	{
+		/* Under the workspace lock: what a killed build's atomic writes left (manifest.json). */
+		struct ws_leftover_report rep = { &o->progress, OP };
+
+		if (scratch_sweep_files(out, "", ws_report_leftover, &rep) < 0)
+			error_clear();
+	}
 
 	t0 = clock_now();
 	step = "patch";

@@ -474,6 +474,47 @@ static void test_scratch__fixed_name(void **state)
 	assert_int_equal(tu_count_entries("."), 0);
 }
 
+static void test_scratch__sweep_files(void **state)
+{
+	struct seen seen = { 0 };
+	int p[2], fd;
+	pid_t pid;
+	char c;
+
+	tu_write("manifest.json.qga-forge-AbC123", "{");
+	tu_write("manifest.json.qga-forge-AbC12", "{");
+	tu_write("manifest.json", "{}");
+	tu_write("other.qga-forge-XyZ789", "x");
+	tu_write("live.qga-forge-LiVe00", "x");
+	/* A writer still at work holds its lock. */
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	if (pid == 0) {
+		fd = open("live.qga-forge-LiVe00", O_RDONLY);
+		if (fd < 0 || flock(fd, LOCK_EX) < 0 || write(p[1], "y", 1) < 0)
+			_exit(2);
+		for (;;)
+			pause();
+	}
+	assert_int_equal(read(p[0], &c, 1), 1);
+	assert_int_equal(scratch_sweep_files(".", "manifest.json", note, &seen), 1);
+	assert_string_equal(seen.path[0], "./manifest.json.qga-forge-AbC123");
+	assert_false(exists("manifest.json.qga-forge-AbC123"));
+	assert_true(exists("manifest.json.qga-forge-AbC12"));
+	assert_true(exists("manifest.json"));
+	assert_true(exists("other.qga-forge-XyZ789"));
+	assert_int_equal(scratch_sweep_files(".", "", note, &seen), 1);
+	assert_false(exists("other.qga-forge-XyZ789"));
+	assert_true(exists("live.qga-forge-LiVe00"));
+	kill(pid, SIGKILL);
+	reap(pid);
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(scratch_sweep_files(".", "", note, &seen), 1);
+	assert_false(exists("live.qga-forge-LiVe00"));
+	assert_int_equal(scratch_sweep_files("missing", "", NULL, NULL), 0);
+}
+
 /* ---- children die with qga-forge ---- */
 
 static int family_fn(void *arg)
@@ -623,6 +664,7 @@ int main(void)
 		TU_TEST(test_scratch__claim_and_restore),
 		TU_TEST(test_scratch__release_keeps_directory),
 		TU_TEST(test_scratch__fixed_name),
+		TU_TEST(test_scratch__sweep_files),
 		TU_TEST(test_scratch__children_die_with_sigkilled_parent),
 		TU_TEST(test_scratch__program_children_die_with_parent),
 		TU_TEST(test_scratch__thread_end_is_not_parent_death),
