@@ -25,8 +25,9 @@
  * file was not made by this scheme (an older qga-forge): it is removed
  * only when it is more than a day old, so a live run is never touched.
  *
- * Not thread-safe with respect to fork in other threads (the descriptor is
- * opened with O_CLOEXEC, so exec'd programs never inherit it).
+ * The functions keep no global state and may be called from any thread;
+ * error messages go through util/error.h, reports through a callback:
+ * nothing here prints.
  */
 
 #include <stdbool.h>
