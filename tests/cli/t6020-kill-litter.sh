@@ -88,6 +88,18 @@ test_expect_success 'build killed in %build: rpmbuild and its shell die; the nex
 	no_litter "$TRASH" && no_survivors
 '
 
+test_expect_success 'publish: what a killed publish left in the repository goes with the next one' '
+	"$QGA_FORGE" publish -q ob --repo repo >/dev/null &&
+	pkg=$(cd repo/Packages && ls *.rpm | head -n 1) &&
+	cp "repo/Packages/$pkg" "repo/Packages/.$pkg.qga-forge-AbC123" &&
+	mkdir repo/.repodata.Dead12 && echo "999999 1" >repo/.repodata.Dead12.lock &&
+	"$QGA_FORGE" publish ob --repo repo >/dev/null 2>err &&
+	test_grep "^qga-forge: removed .repo/Packages/\.$pkg\.qga-forge-AbC123., left by an interrupted run$" err &&
+	test_grep "^qga-forge: removed .repo/\.repodata\.Dead12., left by an interrupted run (pid 999999)$" err &&
+	ls -a repo repo/Packages >ls &&
+	test_grep -v "qga-forge-\|repodata\." ls
+'
+
 test_expect_success 'forge killed in the rebuild: nothing left; forge again succeeds' '
 	touch slow-build &&
 	{ env "$KILL_MARK" "$QGA_FORGE" forge -q "$TRASH/slow.src.rpm" \
