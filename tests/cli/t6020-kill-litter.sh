@@ -100,6 +100,17 @@ test_expect_success 'publish: what a killed publish left in the repository goes 
 	test_grep -v "qga-forge-\|repodata\." ls
 '
 
+test_expect_success 'spec: the temporary copy a killed bump left beside the spec goes with the next spec command' '
+	mkdir specs && cp w1/rpmbuild/SPECS/qemu-guest-agent.spec specs/ &&
+	cp specs/qemu-guest-agent.spec specs/qemu-guest-agent.spec.qga-forge-Zz9Yx8 &&
+	cp specs/qemu-guest-agent.spec specs/other.spec.qga-forge-Zz9Yx8 &&
+	"$QGA_FORGE" spec check specs/qemu-guest-agent.spec >/dev/null 2>err &&
+	test_grep "^qga-forge: removed .specs/qemu-guest-agent.spec.qga-forge-Zz9Yx8., left by an interrupted run$" err &&
+	test ! -e specs/qemu-guest-agent.spec.qga-forge-Zz9Yx8 &&
+	test -e specs/other.spec.qga-forge-Zz9Yx8 &&
+	rm -r specs
+'
+
 test_expect_success 'forge killed in the rebuild: nothing left; forge again succeeds' '
 	touch slow-build &&
 	{ env "$KILL_MARK" "$QGA_FORGE" forge -q "$TRASH/slow.src.rpm" \
