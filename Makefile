@@ -36,6 +36,7 @@ UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps check check-unit check-cli check-e2e check-asan check-valgrind demo install clean bench
+.PHONY: check-kill
 .PHONY: deps-containers rpm
 
 BIN        ?= qga-forge
@@ -79,6 +80,13 @@ check-unit: all $(UNIT_BINS)
 
 check-cli: all
 	@./tests/run-all.sh --cli
+
+# 200 random SIGKILLs across init, add-command, remove-command, patch, build
+# and forge; after each, the next command must leave no litter and no process.
+# `make check` runs 25 of them (tests/cli/t6030-random-kill.sh). KILLS=N.
+KILLS ?= 200
+check-kill: all
+	@QGA_FORGE_RANDOM_KILLS=$(KILLS) bash tests/cli/t6030-random-kill.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -5,6 +5,12 @@
 #   --e2e    end-to-end tests (tests/e2e/t*.sh)
 #   (none)   all three
 # Exit status is non-zero when a test failed or when no test ran.
+#
+# The suites run with a private TMPDIR and a mark in their environment that
+# every process they start inherits. At the end, a process that carries the
+# mark and still runs, or a temporary or staging directory of qga-forge left
+# in that TMPDIR, counts as a failed test ("leftover processes", "leftover
+# files"); the processes are killed and named.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -23,6 +29,11 @@ fi
 UNIT_DIR=${UNIT_DIR:-build/tests}
 
 passed=0 failed=0 skipped=0 failed_names=()
+
+CHECK_MARK="QGA_FORGE_CHECK_MARK=$$-$(date +%s%N)"
+export "${CHECK_MARK?}"
+CHECK_TMP=$(mktemp -d "${TMPDIR:-/tmp}/qga-forge-check.XXXXXX") || exit 1
+export TMPDIR="$CHECK_TMP"
 
 if [ $want_unit = 1 ]; then
 	for t in "$UNIT_DIR"/test_*; do
@@ -74,6 +85,50 @@ run_shell_suite() {
 
 [ $want_cli = 1 ] && run_shell_suite tests/cli/t*.sh
 [ $want_e2e = 1 ] && run_shell_suite tests/e2e/t*.sh
+
+# Processes that carry the mark (none of this script's own: its environment
+# was fixed before it set the mark). Orphans may take a moment to go.
+leftover_processes() {
+	local f pid
+	for f in $(env -u QGA_FORGE_CHECK_MARK grep -lsxzF "$CHECK_MARK" /proc/[0-9]*/environ); do
+		pid=${f#/proc/}
+		pid=${pid%/environ}
+		printf '%s %s\n' "$pid" "$({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null)"
+	done
+}
+left=
+for _ in $(seq 100); do
+	left=$(leftover_processes)
+	[ -z "$left" ] && break
+	sleep 0.1
+done
+if [ -n "$left" ]; then
+	echo
+	echo "leftover processes (killed now):"
+	printf '%s\n' "$left" | sed 's/^/  /'
+	for pid in $(printf '%s\n' "$left" | cut -d' ' -f1); do
+		kill -9 "$pid" 2>/dev/null
+	done
+	failed=$((failed + 1))
+	failed_names+=("leftover processes")
+fi
+# What an interrupted or careless run of qga-forge leaves (a failed suite's
+# own trash directory, qga-forge-tNNNN-*, is kept on purpose).
+left=$(find "$CHECK_TMP" -maxdepth 2 \( -name 'qga-forge-gen.*' -o -name 'qga-forge-smoke.*' \
+	-o -name 'qga-forge-rebuild-*' -o -name '*.qga-forge-new-*' -o -name '*.qga-forge-old-*' \) \
+	-print 2>/dev/null)
+if [ -n "$left" ]; then
+	echo
+	echo "leftover files in TMPDIR:"
+	printf '%s\n' "$left" | sed 's/^/  /'
+	failed=$((failed + 1))
+	failed_names+=("leftover files")
+fi
+if [ ${#failed_names[@]} -eq 0 ]; then
+	rm -rf "$CHECK_TMP"
+else
+	echo "TMPDIR of this run kept: $CHECK_TMP"
+fi
 
 echo
 if [ ${#failed_names[@]} -gt 0 ]; then

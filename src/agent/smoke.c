@@ -27,7 +27,8 @@ struct agent_proc {
 	bool exited;           /* it has exited (a zombie until reaped) */
 	bool reaped;
 	int status;            /* 128+N for signal N */
-	char *dir;             /* private directory, removed at the end */
+	struct scratch own;    /* private directory (owner-marked), removed at the end */
+	char *dir;             /* own.path */
 	char *sock;
 	char *state;
 	char *logfile;         /* -l */
@@ -89,6 +90,12 @@ static void reap_agent(struct agent_proc *a)
 	a->exited = true;
 	if (r == a->pid)
 		a->status = wait_status(st);
+	/*
+	 * The agent is the child of its watchdog (util/run.h), killed with it:
+	 * until init reaps it, it is still there. Gone means gone.
+	 */
+	for (int i = 0; i < 5000 / POLL_MS && kill(-a->pid, 0) == 0; i++)
+		clock_sleep_ms(POLL_MS);
 }
 
 static void describe_status(struct buf *b, int status)
@@ -108,20 +115,16 @@ static void describe_status(struct buf *b, int status)
 static int make_dir(struct agent_proc *a, const char *tmpdir)
 {
 	const char *parent = tmpdir;
-	char *tmpl;
+	int ret;
 
 	if (!parent || !*parent)
 		parent = getenv("TMPDIR");
 	if (!parent || !*parent || strlen(parent) + 40 >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		parent = "/tmp";
-	tmpl = fs_path_join(parent, "qga-forge-smoke.XXXXXX");
-	if (!mkdtemp(tmpl)) {
-		int ret = error_set_errno(ERR_GENERIC, "cannot create a directory in '%s'", parent);
-
-		free(tmpl);
+	/* A killed run's directory is removed by the next qga-forge command (util/scratch.h). */
+	if ((ret = scratch_create(&a->own, parent, SCRATCH_SMOKE_PREFIX)) < 0)
 		return ret;
-	}
-	a->dir = tmpl;
+	a->dir = xstrdup(a->own.path);
 	a->sock = fs_path_join(a->dir, "qga.sock");
 	a->state = fs_path_join(a->dir, "state");
 	a->logfile = fs_path_join(a->dir, "agent.log");
@@ -138,11 +141,8 @@ static void child_exec(const char *const *argv, char *const *envp, int outfd, in
 {
 	int e, devnull;
 
-	/* The agent must not outlive us, whatever ends this process. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(127);
-	setpgid(0, 0);
+	/* The agent and what it starts (guest-exec) must not outlive us, whatever ends this process. */
+	run_child_guard(parent);
 	signal(SIGPIPE, SIG_DFL);
 	devnull = open("/dev/null", O_RDONLY);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
@@ -358,8 +358,8 @@ static void collect_log(struct qga_smoke_result *r, struct agent_proc *a)
 
 static void free_proc(struct agent_proc *a)
 {
-	if (a->dir && fs_remove_tree(a->dir) < 0)
-		error_clear();
+	if (a->own.path)
+		scratch_remove(&a->own);
 	free(a->dir);
 	free(a->sock);
 	free(a->state);

@@ -53,7 +53,21 @@ poptContext cli_parse(int *status, const char *name, int argc, const char **argv
 		return NULL;
 	}
 	*status = 0;
+	cli_sweep_leftovers();
 	return ctx;
+}
+
+void cli_report_leftover(const struct scratch_leftover *left, void *payload)
+{
+	char *line = scratch_leftover_describe(left);
+
+	cli_info("qga-forge: %s", line);
+	free(line);
+}
+
+void cli_sweep_leftovers(void)
+{
+	scratch_sweep_tmp(cli_report_leftover, NULL);
 }
 
 const char **cli_args(poptContext ctx, int *count)

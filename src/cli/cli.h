@@ -51,6 +51,16 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Progress/info line on stderr unless -q. */
 void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Leftovers of interrupted runs (util/scratch.h): one line each on stderr
+ * (unless -q). cli_parse() runs cli_sweep_leftovers() for every command,
+ * which removes what dead runs left in $TMPDIR (generator checks, smoke
+ * directories, rebuild topdirs).
+ */
+struct scratch_leftover;
+void cli_report_leftover(const struct scratch_leftover *left, void *payload);
+void cli_sweep_leftovers(void);
+
 /* Print a json-c object to stdout (pretty) followed by a newline. */
 struct json_object;
 void cli_print_json(struct json_object *obj);

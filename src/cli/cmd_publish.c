@@ -83,6 +83,15 @@ int cmd_publish(int argc, const char **argv)
 	o.gpg_home = gpg_home;
 	o.repo_id = repo_id;
 	o.baseurl = baseurl;
+	/* What a killed publish left in the repository (cli.h, util/scratch.h). */
+	scratch_sweep(repo, PUBLISH_FRESH_PREFIX, false, NULL, cli_report_leftover, NULL);
+	{
+		char *pkgs = fs_path_join(repo, PUBLISH_PACKAGES_DIR);
+
+		scratch_sweep_files(pkgs, PUBLISH_TEMP_PREFIX, cli_report_leftover, NULL);
+		free(pkgs);
+	}
+	error_clear();
 	if ((ret = publish_run(&r, &o)) < 0) {
 		status = cli_fail(ret);
 		goto out;

@@ -57,9 +57,16 @@ static char *journal_of(const char *spec)
 
 static int recover_spec(const char *spec)
 {
-	char *j = journal_of(spec);
+	char *j = journal_of(spec), *dir = fs_dirname(spec), *base = fs_basename(spec);
+	char *prefix = xasprintf("%s" FS_TEMP_INFIX, base);
 	int ret = fs_journal_recover(j);
 
+	/* And the temporary copy a killed bump or renumber left (locked while it is written). */
+	if (scratch_sweep_files(dir, prefix, cli_report_leftover, NULL) < 0)
+		error_clear();
+	free(prefix);
+	free(base);
+	free(dir);
 	free(j);
 	return ret;
 }

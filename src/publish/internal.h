@@ -9,7 +9,7 @@
 
 struct strvec;
 
-#define PACKAGES_DIR "Packages"
+#define PACKAGES_DIR PUBLISH_PACKAGES_DIR
 #define DEFAULT_REPO_ID "qga-forge"
 #define KEY_FILE "RPM-GPG-KEY-qga-forge"
 #define SIGN_TIMEOUT_MS (120 * 1000)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,23 +73,28 @@ int pub_fsync_file(const char *path)
 /*
  * Copy `src` to REPO/Packages/<name> through a temporary file in the same
  * directory, signed there when asked, so the name appears only complete.
+ * The temporary file (PUBLISH_TEMP_PREFIX + name + FS_TEMP_INFIX + six
+ * characters) is locked until its rename: the next publish removes one a
+ * killed run left (util/scratch.h scratch_sweep_files).
  */
 static int add_package(struct publish_pkg *pkg, const char *src, const char *repo,
 		       const struct publish_opts *o, const char *gpg)
 {
 	char *name = fs_basename(src), *rel = fs_path_join(PACKAGES_DIR, name);
 	char *dst = fs_path_join(repo, rel), *tmp = NULL, hex[65];
-	int fd, ret;
+	int fd = -1, ret;
 
-	tmp = xasprintf("%s/%s/.%s.XXXXXX", repo, PACKAGES_DIR, name);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
+	tmp = xasprintf("%s/%s/" PUBLISH_TEMP_PREFIX "%s" FS_TEMP_INFIX "XXXXXX", repo, PACKAGES_DIR,
+			name);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
 		ret = error_set_errno(ERR_GENERIC, "cannot create a file in '%s/%s'", repo, PACKAGES_DIR);
-		free(tmp);
-		tmp = NULL;
+		if (fd < 0) {
+			free(tmp);
+			tmp = NULL;
+		}
 		goto cleanup;
 	}
-	close(fd);
 	if ((ret = fs_copy_file(src, tmp)) < 0 || chmod(tmp, 0644) < 0)
 		goto cleanup;
 	if (o->sign_key) {
@@ -115,6 +121,8 @@ cleanup:
 		unlink(tmp);
 		free(tmp);
 	}
+	if (fd >= 0)
+		close(fd);
 	free(name);
 	free(rel);
 	free(dst);

@@ -27,6 +27,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/*
+ * The new metadata is written in REPO/.repodata.XXXXXX, an owner-marked
+ * scratch directory (util/scratch.h): callers sweep REPO for this prefix
+ * before a run, so a killed run leaves nothing for long.
+ */
+#define PUBLISH_FRESH_PREFIX ".repodata."
+/* A package being copied in: REPO/Packages/.NAME.qga-forge-XXXXXX, locked while written. */
+#define PUBLISH_TEMP_PREFIX "."
+#define PUBLISH_PACKAGES_DIR "Packages"
+
 struct publish_opts {
 	const char *outdir;    /* a build's OUTDIR (OUTDIR/RPMS/ is searched), or any
 	                          directory of rpms; source packages are skipped */

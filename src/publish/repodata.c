@@ -136,7 +136,9 @@ int pub_write_metadata(struct publish_result *res, const char *repo)
 	cr_Package **pkgs = NULL;
 	bool *owned = NULL;
 	cr_Repomd *repomd = NULL;
-	char *tmpdir = NULL, *xml = NULL, *repomd_path = NULL, *revision = NULL;
+	struct scratch fresh = SCRATCH_INIT;
+	const char *tmpdir = NULL;
+	char *xml = NULL, *repomd_path = NULL, *revision = NULL;
 	char *olddir = fs_path_join(repo, "repodata");
 	size_t i;
 	int ret;
@@ -190,13 +192,10 @@ int pub_write_metadata(struct publish_result *res, const char *repo)
 	}
 	res->total = hrefs.n;
 
-	tmpdir = xasprintf("%s/.repodata.XXXXXX", repo);
-	if (!mkdtemp(tmpdir)) {
-		ret = error_set_errno(ERR_GENERIC, "cannot create a directory in '%s'", repo);
-		free(tmpdir);
-		tmpdir = NULL;
+	/* Owner-marked: a killed run's copy is removed by the next publish (util/scratch.h). */
+	if ((ret = scratch_create(&fresh, repo, PUBLISH_FRESH_PREFIX)) < 0)
 		goto cleanup;
-	}
+	tmpdir = fresh.path;
 	chmod(tmpdir, 0755);
 	repomd = cr_repomd_new();
 	revision = xasprintf("%lld", (long long)time(NULL));
@@ -215,14 +214,9 @@ int pub_write_metadata(struct publish_result *res, const char *repo)
 	if ((ret = fs_write_atomic(repomd_path, xml, strlen(xml), 0644)) < 0 ||
 	    (ret = fs_fsync_dir(tmpdir)) < 0 || (ret = swap_repodata(repo, tmpdir)) < 0)
 		goto cleanup;
-	free(tmpdir);
-	tmpdir = NULL;
 	res->repomd = fs_path_join(olddir, "repomd.xml");
 cleanup:
-	if (tmpdir) {
-		fs_remove_tree(tmpdir);
-		free(tmpdir);
-	}
+	scratch_remove(&fresh);
 	for (i = 0; pkgs && i < hrefs.n; i++)
 		if (owned[i] && pkgs[i])
 			cr_package_free(pkgs[i]);

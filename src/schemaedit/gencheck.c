@@ -9,6 +9,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/run.h"
+#include "util/scratch.h"
 #include "util/banned.h"
 
 /*
@@ -103,10 +104,11 @@ int qapi_gen_crosscheck(const char **skip_reason, const char *tree_dir, const ch
 			size_t len, const struct qapi_proto *protos, size_t n)
 {
 	char *script = fs_path_join(tree_dir, "scripts/qapi-gen.py");
-	char *tmp = NULL, *qga = NULL, *schema = NULL, *outdir = NULL, *hdr_path = NULL;
+	struct scratch dir = SCRATCH_INIT;
+	const char *tmp = NULL;
+	char *qga = NULL, *schema = NULL, *outdir = NULL, *hdr_path = NULL;
 	char *tree_qga = fs_path_join(tree_dir, "qga");
 	struct buf hdr = BUF_INIT;
-	const char *tmpdir = getenv("TMPDIR");
 	size_t i;
 	int rc = 0;
 
@@ -121,13 +123,10 @@ int qapi_gen_crosscheck(const char **skip_reason, const char *tree_dir, const ch
 		rc = 1;
 		goto out;
 	}
-	tmp = xasprintf("%s/qga-forge-gen.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-	if (!mkdtemp(tmp)) {
-		rc = error_set_errno(ERR_GENERIC, "cannot create a temporary directory '%s'", tmp);
-		free(tmp);
-		tmp = NULL;
+	/* Owner-marked: a killed run's copy is removed by the next qga-forge command. */
+	if ((rc = scratch_create(&dir, scratch_tmpdir(), SCRATCH_GEN_PREFIX)) < 0)
 		goto out;
-	}
+	tmp = dir.path;
 	qga = fs_path_join(tmp, "qga");
 	schema = fs_path_join(qga, "qapi-schema.json");
 	outdir = fs_path_join(tmp, "out");
@@ -179,14 +178,12 @@ int qapi_gen_crosscheck(const char **skip_reason, const char *tree_dir, const ch
 		free(theirs);
 	}
 out:
-	if (tmp)
-		fs_remove_tree(tmp);
+	scratch_remove(&dir);
 	buf_release(&hdr);
 	free(hdr_path);
 	free(outdir);
 	free(schema);
 	free(qga);
-	free(tmp);
 	free(tree_qga);
 	free(script);
 	return rc;

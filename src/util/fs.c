@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -84,52 +85,74 @@ int fs_fsync_parent(const char *path)
 	return ret;
 }
 
-int fs_write_temp(char **tmp_out, const char *path, const void *data, size_t len, mode_t mode)
+/*
+ * A new temporary file beside `path` holding `data`, fsynced, and locked
+ * (flock) for as long as *fd_out stays open: a sweep (util/scratch.h
+ * scratch_sweep_files) tells a live writer's file from a killed one's by
+ * that lock.
+ */
+static int write_temp_locked(char **tmp_out, int *fd_out, const char *path, const void *data,
+			     size_t len, mode_t mode)
 {
-	char *tmp = xasprintf("%s.qga-forge-XXXXXX", path);
+	char *tmp = xasprintf("%s" FS_TEMP_INFIX "XXXXXX", path);
 	int fd;
 
 	*tmp_out = NULL;
+	*fd_out = -1;
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		error_set_errno(ERR_GENERIC, "cannot create a temporary file for '%s'", path);
 		free(tmp);
 		return ERR_GENERIC;
 	}
-	if (fchmod(fd, mode) < 0 || fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (flock(fd, LOCK_EX) < 0 || fchmod(fd, mode) < 0 || fs_write_all(fd, data, len) < 0 ||
+	    fsync(fd) < 0) {
 		error_set_errno(ERR_GENERIC, "cannot write '%s'", tmp);
+		unlink(tmp);
 		close(fd);
-		unlink(tmp);
-		free(tmp);
-		return ERR_GENERIC;
-	}
-	if (close(fd) < 0) {
-		error_set_errno(ERR_GENERIC, "cannot write '%s'", tmp);
-		unlink(tmp);
 		free(tmp);
 		return ERR_GENERIC;
 	}
 	*tmp_out = tmp;
+	*fd_out = fd;
 	return 0;
+}
+
+int fs_write_temp(char **tmp_out, const char *path, const void *data, size_t len, mode_t mode)
+{
+	int fd, ret = write_temp_locked(tmp_out, &fd, path, data, len, mode);
+
+	if (ret < 0)
+		return ret;
+	if (close(fd) < 0) {
+		ret = error_set_errno(ERR_GENERIC, "cannot write '%s'", *tmp_out);
+		unlink(*tmp_out);
+		free(*tmp_out);
+		*tmp_out = NULL;
+	}
+	return ret;
 }
 
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	struct stat st;
 	char *tmp = NULL;
-	int ret;
+	int fd, ret;
 
 	if (stat(path, &st) == 0)
 		mode = st.st_mode & 07777;
-	ret = fs_write_temp(&tmp, path, data, len, mode);
+	ret = write_temp_locked(&tmp, &fd, path, data, len, mode);
 	if (ret < 0)
 		return ret;
+	/* The lock is held until the name is gone: a sweep never takes a live file. */
 	if (rename(tmp, path) < 0) {
 		ret = error_set_errno(ERR_GENERIC, "cannot replace '%s'", path);
 		unlink(tmp);
+		close(fd);
 		free(tmp);
 		return ret;
 	}
+	close(fd);
 	free(tmp);
 	return fs_fsync_parent(path);
 }

@@ -23,6 +23,15 @@ int fs_read_file(struct buf *out, const char *path);
  */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/*
+ * The temporary files of fs_write_atomic and fs_write_temp are named
+ * PATH + FS_TEMP_INFIX + six random characters, and fs_write_atomic holds
+ * an flock on its file until it is renamed into place, so that what a
+ * killed writer left can be told from a live writer's file
+ * (util/scratch.h scratch_sweep_files).
+ */
+#define FS_TEMP_INFIX ".qga-forge-"
+
 /* Write a new temporary file next to `path`, fsynced; *tmp_out is its name. */
 int fs_write_temp(char **tmp_out, const char *path, const void *data, size_t len, mode_t mode);
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -83,6 +85,88 @@ struct child_spec {
 	pid_t parent;
 };
 
+/* Every descriptor: the watchdog must not keep the child's pipes open. */
+static void close_all_fds(void)
+{
+	long max, fd;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 0u, ~0u, 0u) == 0)
+		return;
+#endif
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (fd = 0; fd < max; fd++)
+		close((int)fd);
+}
+
+/* End the watchdog the way the program ended: its exit code, or its signal. */
+static void exit_like(int status)
+{
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		struct rlimit none = { 0, 0 };
+		sigset_t one;
+
+		setrlimit(RLIMIT_CORE, &none);
+		signal(sig, SIG_DFL);
+		sigemptyset(&one);
+		sigaddset(&one, sig);
+		sigprocmask(SIG_UNBLOCK, &one, NULL);
+		raise(sig);
+		_exit(128 + sig);
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 127);
+}
+
+void run_child_guard(pid_t parent)
+{
+	sigset_t all, old;
+	pid_t self, pid;
+
+	setpgid(0, 0);
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	prctl(PR_SET_PDEATHSIG, RUN_GUARD_SIGNAL);
+	/* The parent died before prctl: nobody is left to run for. */
+	if (getppid() != parent)
+		_exit(127);
+	signal(SIGCHLD, SIG_DFL);
+	self = getpid();
+	pid = fork();
+	if (pid < 0) {
+		/* No watchdog: at least the program itself dies with us. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return;
+	}
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != self)
+			_exit(127);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return;
+	}
+	close_all_fds();
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&all, &si), status;
+
+		if (sig == SIGCHLD) {
+			if (waitpid(pid, &status, WNOHANG) == pid)
+				exit_like(status);
+		} else if (sig == RUN_GUARD_SIGNAL) {
+			/* Anyone may send the signal: only the parent's death counts. */
+			if (getppid() != parent)
+				kill(0, SIGKILL);
+		} else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT) {
+			/* Sent to us alone (a caller stopping "the child"): pass it on. */
+			kill(pid, sig);
+		}
+	}
+}
+
 static void child_setup_and_run(const struct child_spec *c, int in_fd, int out_fd, int err_fd,
 				int report_fd)
 {
@@ -90,15 +174,7 @@ static void child_setup_and_run(const struct child_spec *c, int in_fd, int out_f
 	size_t i;
 	int e;
 
-	/*
-	 * A child never outlives qga-forge: one left running after a kill
-	 * would still hold the workspace lock it inherited, and might still
-	 * write next to the files the next command recovers.
-	 */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != c->parent)
-		_exit(127);
-	setpgid(0, 0);
+	run_child_guard(c->parent);
 	signal(SIGPIPE, SIG_DFL);
 	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
 		goto fail;

@@ -9,6 +9,7 @@
 #include "fs.h"
 #include "hash.h"
 #include "run.h"
+#include "scratch.h"
 #include "strvec.h"
 
 #endif

@@ -52,6 +52,17 @@ void ws_info_event(const struct ws_progress *p, const char *op, const char *fmt,
 	__attribute__((format(printf, 3, 4)));
 void ws_warn_event(const struct ws_progress *p, const char *op, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * A scratch_sweep() report callback (util/scratch.h): one INFO event per
+ * leftover removed. `payload` is a struct ws_leftover_report.
+ */
+struct ws_leftover_report {
+	const struct ws_progress *progress;
+	const char *op;
+};
+struct scratch_leftover;
+void ws_report_leftover(const struct scratch_leftover *left, void *payload);
+
 /* Report the time since *t as step `what` and restart the clock (*t in seconds). */
 void ws_step_time(const struct ws_progress *p, const char *op, double *t, const char *what);
 

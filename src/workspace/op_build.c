@@ -197,39 +197,36 @@ static int run_stage(struct srpm_build *b, const char *step, const struct ws_pro
 /*
  * A fixed rebuild directory per package: the compiler records build paths
  * (debug info, __FILE__), so the same path every time is what makes two
- * builds of the same inputs give the same payload. A lock keeps two builds
- * of one package from sharing it at once.
+ * builds of the same inputs give the same payload. Its lock keeps two
+ * builds of one package from sharing it at once, and marks it as ours: a
+ * killed build's directory is removed by the next qga-forge command
+ * (util/scratch.h). It is removed at the end of every build.
  */
-static int rebuild_dir(char **dir_out, int *lock_out, const char *nvr)
+static int rebuild_dir(struct scratch *out, const char *nvr, const struct ws_progress *progress)
 {
-	const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
-	char *base = xasprintf("%s/qga-forge-rebuild-%ld", tmp, (long)getuid());
-	char *dir = fs_path_join(base, nvr), *lock = xasprintf("%s.lock", dir);
-	int fd, ret;
+	struct ws_leftover_report rep = { progress, OP };
+	char *base = scratch_rebuild_base();
+	int ret = 0, attempt;
 
-	*dir_out = NULL;
-	*lock_out = -1;
-	if ((ret = fs_mkdirs(base, 0700)) < 0)
-		goto out;
-	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
-		ret = error_set_errno(ERR_GENERIC, "cannot lock '%s'", lock);
-		if (fd >= 0)
-			close(fd);
-		goto out;
+	/* Another command may remove the base directory when it is empty: make it again. */
+	for (attempt = 0; attempt < 10; attempt++) {
+		if ((ret = fs_mkdirs(base, 0700)) < 0)
+			break;
+		ret = scratch_create_fixed(out, base, nvr, ws_report_leftover, &rep);
+		if (ret != ERR_NOTFOUND)
+			break;
 	}
-	if ((ret = fs_remove_tree(dir)) < 0 || (ret = fs_mkdirs(dir, 0755)) < 0) {
-		close(fd);
-		goto out;
-	}
-	*lock_out = fd;
-	*dir_out = dir;
-	dir = NULL;
-out:
 	free(base);
-	free(dir);
-	free(lock);
 	return ret;
+}
+
+static void rebuild_dir_done(struct scratch *s)
+{
+	char *base = scratch_rebuild_base();
+
+	scratch_remove(s);
+	rmdir(base);
+	free(base);
 }
 
 static int find_agent(char **rpm_out, char **path_out, struct json_object *rpms)
@@ -407,7 +404,7 @@ static struct json_object *manifest(struct ws *ws, const struct ws_build_opts *o
 }
 
 /* Rebuild the src.rpm on this host, in a fixed private topdir. */
-static int rebuild_on_host(char **rdir, int *lockfd, struct ws *ws, const struct ws_build_opts *o,
+static int rebuild_on_host(struct scratch *rdir, struct ws *ws, const struct ws_build_opts *o,
 			   const char *srpm, const char *rpmsdir, const char *log)
 {
 	struct srpm_info info;
@@ -418,9 +415,9 @@ static int rebuild_on_host(char **rdir, int *lockfd, struct ws *ws, const struct
 
 	if ((ret = srpm_read_info(&info, srpm)) < 0)
 		return ret;
-	ret = rebuild_dir(rdir, lockfd, info.nvr);
+	ret = rebuild_dir(rdir, info.nvr, &o->progress);
 	srpm_info_release(&info);
-	if (ret < 0 || (ret = srpm_install(&rspec, srpm, *rdir)) < 0) {
+	if (ret < 0 || (ret = srpm_install(&rspec, srpm, rdir->path)) < 0) {
 		error_prefix(ret, "step 'rebuild' failed");
 		goto out;
 	}
@@ -428,7 +425,7 @@ static int rebuild_on_host(char **rdir, int *lockfd, struct ws *ws, const struct
 	collect_defines(&defines, ws, o, d);
 	memset(&b, 0, sizeof(b));
 	b.spec = rspec;
-	b.topdir = *rdir;
+	b.topdir = rdir->path;
 	b.defines = strvec_list(&defines);
 	b.log_path = log;
 	b.amount = RPMBUILD_PREP | RPMBUILD_BUILD | RPMBUILD_INSTALL | RPMBUILD_CHECK |
@@ -494,14 +491,15 @@ int ws_build_run(struct ws *ws, const struct ws_build_opts *o, struct json_objec
 {
 	const char *step = "build";
 	char *out = NULL, *srpms = NULL, *rpmsdir = NULL, *log = NULL, *agentdir = NULL;
-	char *agent = NULL, *rdir = NULL, *d1 = NULL;
+	struct scratch rdir = SCRATCH_INIT;
+	char *agent = NULL, *d1 = NULL;
 	char *agent_rpm = NULL, *agent_in_rpm = NULL;
 	struct strvec defines = STRVEC_INIT;
 	struct json_object *m = NULL, *timings = json_object_new_object();
 	struct json_object *found = json_object_new_array();
 	struct ws_patch_result patched = { 0 };
 	struct srpm_build b;
-	int ret, lockfd = -1;
+	int ret;
 	double t0, tall = clock_now();
 	char *srpm = NULL;
 
@@ -518,6 +516,13 @@ int ws_build_run(struct ws *ws, const struct ws_build_opts *o, struct json_objec
 	    (ret = fs_mkdirs(srpms, 0755)) < 0)
 		goto cleanup;
 	unlink(log);
+	{
+		/* Under the workspace lock: what a killed build's atomic writes left (manifest.json). */
+		struct ws_leftover_report rep = { &o->progress, OP };
+
+		if (scratch_sweep_files(out, "", ws_report_leftover, &rep) < 0)
+			error_clear();
+	}
 
 	t0 = clock_now();
 	step = "patch";
@@ -560,7 +565,7 @@ int ws_build_run(struct ws *ws, const struct ws_build_opts *o, struct json_objec
 			collect_defines(&defines, ws, o, NULL);
 			ret = ws_build_external(o, srpm, out, rpmsdir, log, strvec_list(&defines));
 		} else {
-			ret = rebuild_on_host(&rdir, &lockfd, ws, o, srpm, rpmsdir, log);
+			ret = rebuild_on_host(&rdir, ws, o, srpm, rpmsdir, log);
 		}
 		if (ret < 0)
 			goto cleanup;
@@ -606,10 +611,8 @@ int ws_build_run(struct ws *ws, const struct ws_build_opts *o, struct json_objec
 cleanup:
 	if (step_out)
 		*step_out = ret ? step : NULL;
-	if (rdir && !ret)
-		fs_remove_tree(rdir);
-	if (lockfd >= 0)
-		close(lockfd);
+	if (rdir.path)
+		rebuild_dir_done(&rdir);
 	ws_patch_result_release(&patched);
 	json_object_put(found);
 	json_object_put(timings);
@@ -619,7 +622,6 @@ cleanup:
 	free(agent_rpm);
 	free(agent_in_rpm);
 	free(d1);
-	free(rdir);
 	free(agent);
 	free(agentdir);
 	free(log);

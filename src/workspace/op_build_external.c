@@ -162,29 +162,81 @@ static size_t count_rpms(const char *dir)
 	return n;
 }
 
+/*
+ * The container of a rebuild is named after its owner, CONTAINER_PREFIX +
+ * "PID-STARTTIME": the engine keeps running a container whose client was
+ * killed with qga-forge, and the next rebuild in a container removes those
+ * whose owner is gone (one line each through `progress`).
+ */
+#define CONTAINER_PREFIX "qga-forge-build-"
+
+static char *container_name(void)
+{
+	long pid = (long)getpid();
+
+	return xasprintf(CONTAINER_PREFIX "%ld-%llu", pid, scratch_proc_start_time(pid));
+}
+
+static void remove_dead_containers(const char *engine, const struct ws_progress *progress)
+{
+	const char *ps[] = { engine, "ps", "-a", "--filter", "name=" CONTAINER_PREFIX,
+			     "--format", "{{.Names}}", NULL };
+	struct run_result r = RUN_RESULT_INIT;
+	char *line, *save = NULL;
+
+	if (probe(&r, ps) < 0 || r.status != 0) {
+		error_clear();
+		run_result_release(&r);
+		return;
+	}
+	for (line = strtok_r(r.out.ptr, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *rm[] = { engine, "rm", "-f", line, NULL };
+		struct run_result rr = RUN_RESULT_INIT;
+		unsigned long long start;
+		long pid;
+		int used = 0;
+
+		if (sscanf(line, CONTAINER_PREFIX "%ld-%llu%n", &pid, &start, &used) != 2 ||
+		    line[used] || scratch_proc_start_time(pid) == start)
+			continue;
+		if (probe(&rr, rm) == 0 && rr.status == 0)
+			ws_info_event(progress, "build", "removed container '%s', left by an interrupted "
+				      "run (pid %ld)", line, pid);
+		error_clear();
+		run_result_release(&rr);
+	}
+	run_result_release(&r);
+}
+
 static int rebuild_in_container(const struct ws_build_opts *o, const char *srpm, const char *rpmsdir,
 				const char *log, const char *const *defines)
 {
 	const char *engine = NULL, *image = container_image(o->container);
 	char *srpmdir = fs_dirname(srpm), *base = fs_basename(srpm);
-	char *in = NULL, *outv = NULL, *inside = NULL, *what = NULL;
+	char *in = NULL, *outv = NULL, *inside = NULL, *what = NULL, *name = NULL;
 	const char **argv = NULL;
 	size_t n = 0, i, cap;
 	int ret;
 
-	if ((ret = pick_engine(&engine)) < 0 || (ret = check_image(engine, image, o->container, o->datadir)) < 0 ||
+	if ((ret = pick_engine(&engine)) < 0)
+		goto cleanup;
+	remove_dead_containers(engine, &o->progress);
+	if ((ret = check_image(engine, image, o->container, o->datadir)) < 0 ||
 	    (ret = fs_mkdirs(rpmsdir, 0755)) < 0)
 		goto cleanup;
+	name = container_name();
 	in = xasprintf("%s:/in:ro,z", srpmdir);
 	outv = xasprintf("%s:/out:z", rpmsdir);
 	inside = xasprintf("/in/%s", base);
-	for (cap = 16; defines && defines[n]; n++)
+	for (cap = 18; defines && defines[n]; n++)
 		cap += 2;
 	argv = xcalloc(cap, sizeof(*argv));
 	n = 0;
 	argv[n++] = engine;
 	argv[n++] = "run";
 	argv[n++] = "--rm";
+	argv[n++] = "--name";
+	argv[n++] = name;
 	/* The image carries the build requirements: the build needs no network. */
 	argv[n++] = "--network=none";
 	/* A fixed build date reaches the container's rpmbuild as it reaches a host rebuild. */
@@ -219,6 +271,7 @@ cleanup:
 	free(outv);
 	free(inside);
 	free(what);
+	free(name);
 	return ret;
 }
 

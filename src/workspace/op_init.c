@@ -305,10 +305,51 @@ cleanup:
 	return ret;
 }
 
-/* The finished workspace in `tmp` becomes `dir` (the old one goes only now). */
-static int place(const char *tmp, const char *dir, bool force)
+/* Beside DIR while init runs: the workspace being made, and the one --force replaces. */
+#define INIT_NEW_SUFFIX ".qga-forge-new-"
+#define INIT_OLD_SUFFIX ".qga-forge-old-"
+
+/* A scratch directory beside `dir`: DIR + suffix + six characters (util/scratch.h). */
+static int beside(struct scratch *s, const char *from, const char *dir, const char *suffix)
 {
-	char *trash = NULL;
+	char *parent = fs_dirname(dir), *base = fs_basename(dir);
+	char *prefix = xasprintf("%s%s", base, suffix);
+	int ret = from ? scratch_claim(s, from, parent, prefix) : scratch_create(s, parent, prefix);
+
+	free(prefix);
+	free(base);
+	free(parent);
+	return ret;
+}
+
+/*
+ * What an interrupted init of DIR left beside it: the old workspace first
+ * (a --force run killed between its two renames: it goes back to DIR),
+ * then the staging trees.
+ */
+static void init_sweep(const char *dir, const struct ws_progress *progress)
+{
+	struct ws_leftover_report rep = { progress, OP };
+	char *parent = fs_dirname(dir), *base = fs_basename(dir);
+	char *old = xasprintf("%s" INIT_OLD_SUFFIX, base), *new = xasprintf("%s" INIT_NEW_SUFFIX, base);
+
+	if (scratch_sweep(parent, old, false, dir, ws_report_leftover, &rep) < 0 ||
+	    scratch_sweep(parent, new, false, NULL, ws_report_leftover, &rep) < 0)
+		error_clear();
+	free(old);
+	free(new);
+	free(base);
+	free(parent);
+}
+
+/*
+ * The finished workspace in `staging` becomes `dir`. With --force the old
+ * one is moved aside under an owner-marked name and goes only now; after a
+ * kill between the two renames, the next init of DIR moves it back.
+ */
+static int place(struct scratch *staging, const char *dir, bool force)
+{
+	struct scratch trash = SCRATCH_INIT;
 	int ret = 0;
 
 	if (fs_exists(dir)) {
@@ -320,24 +361,22 @@ static int place(const char *tmp, const char *dir, bool force)
 		} else if (!force) {
 			return error_set(ERR_EXISTS, "'%s' already exists and is not empty "
 					 "(use --force to replace it)", dir);
-		} else {
-			trash = xasprintf("%s.qga-forge-old-%ld", dir, (long)getpid());
-			if (rename(dir, trash) < 0) {
-				ret = error_set_errno(ERR_GENERIC, "cannot replace '%s'", dir);
-				free(trash);
-				return ret;
-			}
+		} else if ((ret = beside(&trash, dir, dir, INIT_OLD_SUFFIX)) < 0) {
+			return error_prefix(ret, "cannot replace '%s'", dir);
 		}
 	}
-	if (rename(tmp, dir) < 0) {
+	if (rename(staging->path, dir) < 0) {
 		ret = error_set_errno(ERR_GENERIC, "cannot create '%s'", dir);
-		if (trash)
-			rename(trash, dir);
-	} else if (trash) {
-		fs_remove_tree(trash);
+		if (trash.path && rename(trash.path, dir) == 0)
+			scratch_release(&trash);
+		else
+			scratch_abandon(&trash);   /* the next init of DIR moves it back */
+	} else {
+		/* The staging name is gone: only its lock file is left to drop. */
+		scratch_release(staging);
 	}
+	scratch_remove(&trash);
 	fs_fsync_parent(dir);
-	free(trash);
 	return ret;
 }
 
@@ -351,8 +390,8 @@ int ws_op_init(struct ws **ws_out, struct ws_init_result *out, const struct ws_i
 {
 	struct init_run r;
 	struct ws *ws = NULL;
-	char *dir = NULL, *tmp = NULL;
-	bool made_tmp = false;
+	struct scratch staging = SCRATCH_INIT;
+	char *dir = NULL;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -369,6 +408,7 @@ int ws_op_init(struct ws **ws_out, struct ws_init_result *out, const struct ws_i
 		goto cleanup;
 	}
 	dir = fs_abspath(o->dir ? o->dir : r.info.nvr);
+	init_sweep(dir, &o->progress);
 	if (fs_exists(dir) && !o->force && !(fs_is_dir(dir) && fs_dir_is_empty(dir) == 1)) {
 		ret = error_set(ERR_EXISTS, "'%s' already exists and is not empty (use --force to "
 				"replace it)", dir);
@@ -378,22 +418,18 @@ int ws_op_init(struct ws **ws_out, struct ws_init_result *out, const struct ws_i
 	r.t = clock_now();
 	if ((ret = hash_sha256_file(r.sha256, o->srpm)) < 0)
 		goto cleanup;
-	tmp = xasprintf("%s.qga-forge-new-XXXXXX", dir);
-	if (!mkdtemp(tmp)) {
-		ret = error_set_errno(ERR_GENERIC, "cannot create a directory beside '%s'", dir);
+	/* Owner-marked: a killed init's tree is removed by the next init of DIR. */
+	if ((ret = beside(&staging, NULL, dir, INIT_NEW_SUFFIX)) < 0)
 		goto cleanup;
-	}
-	made_tmp = true;
 	{
 		mode_t mask = umask(0);
 
 		umask(mask);
-		chmod(tmp, 0777 & ~mask);
+		chmod(staging.path, 0777 & ~mask);
 	}
-	if ((ret = ws_create(&ws, tmp)) < 0 || (ret = prepare(&r, ws)) < 0 ||
-	    (ret = place(tmp, dir, o->force)) < 0)
+	if ((ret = ws_create(&ws, staging.path)) < 0 || (ret = prepare(&r, ws)) < 0 ||
+	    (ret = place(&staging, dir, o->force)) < 0)
 		goto cleanup;
-	made_tmp = false;
 	ws_relocate(ws, dir);
 	out->workspace = dir;
 	dir = NULL;
@@ -414,15 +450,13 @@ int ws_op_init(struct ws **ws_out, struct ws_init_result *out, const struct ws_i
 	}
 cleanup:
 	ws_free(ws);
-	if (made_tmp)
-		fs_remove_tree(tmp);
+	scratch_remove(&staging);
 	srpm_info_release(&r.info);
 	free(r.qemu_version);
 	free(r.with_dist);
 	free(r.dist_define);
 	free(r.dist);
 	json_object_put(r.missing_macros);
-	free(tmp);
 	free(dir);
 	return ret;
 }

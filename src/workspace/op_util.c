@@ -44,6 +44,15 @@ void ws_info_event(const struct ws_progress *p, const char *op, const char *fmt,
 	va_end(ap);
 }
 
+void ws_report_leftover(const struct scratch_leftover *left, void *payload)
+{
+	const struct ws_leftover_report *r = payload;
+	char *line = scratch_leftover_describe(left);
+
+	ws_info_event(r->progress, r->op, "%s", line);
+	free(line);
+}
+
 void ws_warn_event(const struct ws_progress *p, const char *op, const char *fmt, ...)
 {
 	va_list ap;

@@ -302,6 +302,9 @@ int ws_open(struct ws **out, const char *dir)
 		ws_free(ws);
 		return ret;
 	}
+	/* Under the lock: a temporary file of an interrupted write (state.json) is a dead one's. */
+	if (scratch_sweep_files(ws_meta_dir(ws), "", NULL, NULL) < 0)
+		error_clear();
 	*out = ws;
 	return 0;
 }

@@ -6,11 +6,14 @@
 # handler files, the spec, SOURCES and state.json digested against the two
 # known-good snapshots), the state must agree with the git tree (branch forge
 # at the commit the state names, nothing to commit), and running the killed
-# command again must succeed (or say it is already done).
+# command again must succeed (or say it is already done). No process of the
+# killed run may be left, and nothing of it in the workspace or TMPDIR
+# (tests/cli/lib-kill.sh).
 #
 # QGA_FORGE_KILL_ROUNDS (default 50) is the number of kills per command that
 # must land while the command runs.
 . "$(dirname "$0")/lib.sh"
+. "$SRC_ROOT/tests/cli/lib-kill.sh"
 
 FX=$(tiny_fixtures)
 SRPM72="$FX/qemu-guest-agent-7.2.0-1.el7.src.rpm"
@@ -87,6 +90,8 @@ check_after() {
 	local name=$1 before=$2 after=$3 recover=recover_ws d rc=0 done_re
 	[ "$name" = addpatch ] && recover=recover_spec
 	$recover || return 1
+	no_survivors || return 1
+	no_litter ws || return 1
 	d=$(ws_digest ws) || return 1
 	if [ "$d" = "$(cat "$before")" ]; then
 		echo old >>"outcomes.$name"
@@ -112,7 +117,8 @@ check_after() {
 		diff "$after" <(echo "$d") >&2
 		return 1
 	fi &&
-	ws_consistent ws
+	ws_consistent ws &&
+	no_litter ws
 }
 
 # Milliseconds since the epoch.
@@ -148,9 +154,9 @@ kill_rounds() {
 		fi
 		rm -rf ws && cp -a "$snap" ws || return 1
 		delay=$((RANDOM % (window + 1)))
-		# A simple command alone on its line: $! is qga-forge itself.
+		# A simple command alone on its line: $! is qga-forge itself (env execs it).
 		args_of "$name"
-		"$QGA_FORGE" "${args[@]}" >/dev/null 2>&1 &
+		env "$KILL_MARK" "$QGA_FORGE" "${args[@]}" >/dev/null 2>&1 &
 		pid=$!
 		sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
 		kill -9 "$pid" 2>/dev/null

@@ -65,6 +65,13 @@ image)
 	echo "Error: $3: image not known" >&2
 	exit 1
 	;;
+ps)
+	# A container of a run that died (no such process started at tick 1), and one not ours.
+	printf '%s\n' qga-forge-build-999999-1 qga-forge-build-12-x
+	;;
+rm)
+	printf '%s\n' "$*" >>"$FAKE_LOG.rm"
+	;;
 run)
 	printf '%s\n' "$me" "$@" >"$FAKE_LOG"
 	out=
@@ -140,13 +147,17 @@ test_expect_success '--container el7: a missing image comes with the command to 
 	test_grep "podman has no image .qga-forge-el7.; build it once with: podman build -t qga-forge-el7 $SRC_ROOT/containers/el7" err
 '
 
-test_expect_success '--container el7: the rebuild runs offline with the src.rpm and OUT/RPMS mounted' '
+test_expect_success '--container el7: runs offline, mounts, is named after its owner; containers of dead runs go' '
+	rm -f "$FAKE_LOG.rm" &&
 	FAKE_ENGINE_OK=1 FAKE_IMAGE_OK=1 PATH="$FAKE:$PATH" qga-forge build -w ws --container el7 \
 		--nodeps -D "dist .el7" -o out4 --json >c.json 2>err &&
-	head -n 10 "$FAKE_LOG" >head &&
-	printf "%s\n" podman run --rm --network=none -v "$TRASH/out4/SRPMS:/in:ro,z" \
-		-v "$TRASH/out4/RPMS:/out:z" qga-forge-el7 --nodeps >expect &&
+	head -n 12 "$FAKE_LOG" |
+		sed -e "s/^qga-forge-build-[0-9][0-9]*-[0-9][0-9]*$/qga-forge-build-PID-START/" >head &&
+	printf "%s\n" podman run --rm --name qga-forge-build-PID-START --network=none \
+		-v "$TRASH/out4/SRPMS:/in:ro,z" -v "$TRASH/out4/RPMS:/out:z" qga-forge-el7 --nodeps >expect &&
 	test_cmp expect head &&
+	echo "rm -f qga-forge-build-999999-1" >expect &&
+	test_cmp expect "$FAKE_LOG.rm" &&
 	test_grep "^dist .el7$" "$FAKE_LOG" &&
 	test_grep "^_binary_payload w9.gzdio$" "$FAKE_LOG" &&
 	tail -n 1 "$FAKE_LOG" >last &&
@@ -162,7 +173,8 @@ test_expect_success '--container el7: SOURCE_DATE_EPOCH is passed on, the engine
 		qga-forge build -w ws --container el7 -o out5 >/dev/null 2>err &&
 	head -n 1 "$FAKE_LOG" >engine && echo docker >expect && test_cmp expect engine &&
 	test_grep "^SOURCE_DATE_EPOCH$" "$FAKE_LOG" &&
-	test_grep "^registry.example.invalid/el7:1$" "$FAKE_LOG"
+	test_grep "^registry.example.invalid/el7:1$" "$FAKE_LOG" &&
+	test_grep "^qga-forge: removed container .qga-forge-build-999999-1., left by an interrupted run (pid 999999)$" err
 '
 
 test_done

@@ -17,8 +17,11 @@ if [ -n "$missing" ]; then
 	test_done
 fi
 
+# The agent is a simple command alone in the background, so $! is the agent
+# itself (after `mkdir && agent &`, $! was a subshell, and stopping that left
+# the agent running).
 start_agent() {
-	mkdir -p "$1/state" &&
+	mkdir -p "$1/state" || return 1
 	QGA_WATCHDOG_CONF="$1/watchdog.conf" "$2" -m unix-listen -p "$1/qga.sock" -t "$1/state" \
 		-l "$1/qga.log" &
 	echo $! >"$1/pid"
@@ -26,6 +29,8 @@ start_agent() {
 	return 1
 }
 stop_agent() { kill "$(cat "$1/pid")" 2>/dev/null; wait "$(cat "$1/pid")" 2>/dev/null; true; }
+# Whatever ends this script, no agent outlives it.
+trap 'for d in run run2; do [ -f "$TRASH/$d/pid" ] && kill "$(cat "$TRASH/$d/pid")" 2>/dev/null; done' EXIT
 
 test_expect_success 'setup: a workspace of the real 7.2 tree' '
 	"$SRC_ROOT/tests/fixtures/mk-el7-srpm.sh" >srpm 2>/dev/null &&

@@ -39,14 +39,17 @@ while not buf.endswith(b"\n"):
 print(json.dumps(json.loads(buf), sort_keys=True))
 PY
 
+# The agent alone in the background, so $! is the agent itself (not a subshell).
 start_agent() {
-	mkdir -p "$1/state" &&
+	mkdir -p "$1/state" || return 1
 	"$2" -m unix-listen -p "$1/qga.sock" -t "$1/state" -l "$1/qga.log" &
 	echo $! >"$1/pid"
 	for _ in $(seq 100); do [ -S "$1/qga.sock" ] && return 0; sleep 0.1; done
 	return 1
 }
 stop_agent() { kill "$(cat "$1/pid")" 2>/dev/null; wait "$(cat "$1/pid")" 2>/dev/null; true; }
+# Whatever ends this script, no agent outlives it.
+trap 'for f in "$TRASH"/run.*/pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done' EXIT
 
 for layout in patchN autopatch; do
 	test_expect_success "$layout: the fixture src.rpm builds" "
