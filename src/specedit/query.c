@@ -97,6 +97,40 @@ static void add_src(json_object *arr, int num, const char *file)
 	json_object_array_add(arr, o);
 }
 
+/*
+ * rpm up to 4.16 leaves the explicit %patch commands out of %prep when a
+ * spec is parsed with RPMSPEC_FORCE (it cannot look at the patch files
+ * then); %autosetup and %autopatch stay, being macros. 4.18 keeps them
+ * (measured on Debian 11's 4.16.1.2 and Debian 12's 4.18.0; 4.17 follows
+ * 4.18, its %patch being a macro too).
+ */
+#define RPM_FORCE_KEEPS_PATCH_FROM 41700
+
+static bool rpm_force_drops_patch(void)
+{
+	return spec_rpm_version() < RPM_FORCE_KEEPS_PATCH_FROM;
+}
+
+/*
+ * Every source and patch the spec declares is in %{_sourcedir}: then rpm
+ * can parse it without RPMSPEC_FORCE and write %prep as it will run.
+ */
+static bool sources_present(rpmSpec spec)
+{
+	rpmSpecSrcIter si = rpmSpecSrcIterInit(spec);
+	rpmSpecSrc src;
+	bool all = true;
+
+	while (all && (src = rpmSpecSrcIterNext(si)) != NULL) {
+		char *full = rpmGetPath("%{_sourcedir}/", rpmSpecSrcFilename(src, 0), NULL);
+
+		all = access(full, R_OK) == 0;
+		free(full);
+	}
+	rpmSpecSrcIterFree(si);
+	return all;
+}
+
 /* Runs in the child: everything rpm does stays there. */
 static int query_child(void *arg)
 {
@@ -128,6 +162,14 @@ static int query_child(void *arg)
 	spec = rpmSpecParse(a->file, RPMSPEC_ANYARCH | RPMSPEC_FORCE, NULL);
 	if (!spec)
 		return 1;
+	if (rpm_force_drops_patch() && sources_present(spec)) {
+		rpmSpec full = rpmSpecParse(a->file, RPMSPEC_ANYARCH, NULL);
+
+		if (full) {
+			rpmSpecFree(spec);
+			spec = full;
+		}
+	}
 	pi = rpmSpecPkgIterInit(spec);
 	pkg = rpmSpecPkgIterNext(pi);
 	rpmSpecPkgIterFree(pi);

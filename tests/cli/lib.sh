@@ -74,6 +74,17 @@ test_expect_code() {
 	fi
 }
 
+# prep_tree TOPDIR: the tree rpmbuild -bp made under TOPDIR/BUILD. rpm up to
+# 4.19 unpacks into BUILD/qemu-X; 4.20 and later into BUILD/NAME-VERSION-build/qemu-X
+# (%{builddir}). Prints nothing when there is none.
+prep_tree() {
+	local d
+	for d in "$1"/BUILD/qemu-*/ "$1"/BUILD/*-build/qemu-*/; do
+		[ -d "$d" ] && { printf '%s\n' "${d%/}"; return 0; }
+	done
+	return 1
+}
+
 # test_cmp EXPECTED ACTUAL
 test_cmp() {
 	diff -u "$1" "$2"

@@ -62,7 +62,7 @@ test_expect_success 'the prepared tree equals what rpmbuild -bp produces' '
 	mkdir rb &&
 	rpm -i --define "_topdir $TRASH/rb" "$SRPM72" 2>/dev/null &&
 	rpmbuild -bp --nodeps --define "_topdir $TRASH/rb" rb/SPECS/qemu-guest-agent.spec >/dev/null 2>&1 &&
-	tree_digest rb/BUILD/qemu-7.2.0 >expect &&
+	tree_digest "$(prep_tree rb)" >expect &&
 	(cd t1/qemu-guest-agent-7.2.0-1.el7/src && find . -path ./.git -prune -o \( -type f -o -type l \) -print |
 		LC_ALL=C sort) >files &&
 	tree_digest t1/qemu-guest-agent-7.2.0-1.el7/src | grep -v "^\./\.git/" >actual &&

@@ -40,8 +40,8 @@ for spec in "$SPECS"/*.spec; do
 	test_expect_success "$name: rpmbuild -bp applies the vendor patches, then ours" '
 		bp "$PWD/$name" $name.spec &&
 		{ echo base && cat $name.want; } >$name.order &&
-		test_cmp $name.order $name/BUILD/qemu-*/ORDER &&
-		grep -q "return 42" $name/BUILD/qemu-*/qga/main.c
+		test_cmp $name.order "$(prep_tree $name)/ORDER" &&
+		grep -q "return 42" "$(prep_tree $name)/qga/main.c"
 	'
 done
 
@@ -55,7 +55,7 @@ test_expect_success 'adding the same patch again is refused, nothing changes' '
 
 test_expect_success 'a second patch applies after the first' '
 	top=el7-qemu-guest-agent &&
-	cp $top/BUILD/qemu-*/ORDER order.old && cp order.old order.new &&
+	cp "$(prep_tree $top)/ORDER" order.old && cp order.old order.new &&
 	echo qga-forge-0002-qga-add-guest-bar.patch >>order.new &&
 	{
 		printf "From: Dev <dev@example.com>\nSubject: [PATCH] qga: add guest-bar\n\n---\n" &&
@@ -65,7 +65,7 @@ test_expect_success 'a second patch applies after the first' '
 		qga-forge-0002-qga-add-guest-bar.patch >out &&
 	test_grep "^Patch9: qga-forge-0002-qga-add-guest-bar.patch$" $top/SPECS/el7-qemu-guest-agent.spec &&
 	bp "$PWD/$top" el7-qemu-guest-agent.spec &&
-	test_cmp order.new $top/BUILD/qemu-*/ORDER
+	test_cmp order.new "$(prep_tree $top)/ORDER"
 '
 
 test_expect_success 'a patch already in SOURCES with other bytes is refused' '

@@ -96,7 +96,7 @@ test_expect_success 'rpmbuild -bp of the spec gives the forge tree' '
 	cp -r "$WS/rpmbuild" rb &&
 	rpmbuild -bp --nodeps --define "_topdir $PWD/rb" --define "_tmppath $PWD/rb" \
 		rb/SPECS/qemu-guest-agent.spec >bp.log 2>&1 &&
-	diff -r want rb/BUILD/qemu-7.2.0
+	diff -r want "$(prep_tree rb)"
 '
 
 test_expect_success 'removing a command renames and removes patches, spec follows' '

@@ -6,8 +6,8 @@
 # dependencies), installed by the chroot's own apt.
 #
 # The chroot is cached in $QGA_FORGE_TEST_CACHE/chroots/SUITE/KEY/, KEY being the
-# sha256 of this script, scripts/deps.sh (the package list) and the archive
-# address; a changed list makes a new one and removes the old. The archive is the
+# sha256 of scripts/deps.sh (the package list), the archive address and
+# CHROOT_FORMAT; a changed list makes a new one and removes the old. The archive is the
 # one this machine's apt already uses (its `deb` entry of the main suite, read with
 # `apt-get indextargets`): no host name is written here.
 #
@@ -20,6 +20,8 @@ MATRIX_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source-path=SCRIPTDIR source=../fixtures/lib.sh
 . "$MATRIX_DIR/../fixtures/lib.sh"
 SRC_ROOT="$(cd "$MATRIX_DIR/../.." && pwd)"
+# Raise when build_chroot below makes a different chroot from the same list.
+CHROOT_FORMAT=1
 
 # The address of the Debian archive this machine installs from: the first `deb`
 # index target whose release is a plain suite (not -security, -updates, ...).
@@ -77,7 +79,7 @@ matrix_run() {
 # refuses it. Only then, and only in that chroot, is the check turned off, and
 # the log says so.
 matrix_apt_update() {
-	local root="$1" log
+	local root="$1" suite="$2" log
 	log="$(mktemp)"
 	if matrix_run "$root" -- apt-get update >"$log" 2>&1 && ! grep -q '^[EW]:.*expired' "$log"; then
 		rm -f "$log"
@@ -85,7 +87,7 @@ matrix_apt_update() {
 	fi
 	cat "$log" >&2
 	if grep -qE 'is expired|is not valid yet' "$log"; then
-		fixture_log "$(basename "$root"): the archive's Release file has expired by this machine's clock ($(date -u +%FT%TZ)); Acquire::Check-Valid-Until is turned off in this chroot"
+		fixture_log "$suite: the archive's Release file has expired by this machine's clock ($(date -u +%FT%TZ)); Acquire::Check-Valid-Until is turned off in this chroot"
 		printf 'Acquire::Check-Valid-Until "false";\nAcquire::Check-Date "false";\n' \
 			>"$root/etc/apt/apt.conf.d/99qga-forge-valid-until"
 		rm -f "$log"
@@ -101,7 +103,7 @@ build_chroot() {
 	start=$(date +%s)
 	fixture_log "debootstrap $suite from $mirror"
 	debootstrap --variant=minbase "$suite" "$out" "$mirror" >&2 || return 1
-	matrix_apt_update "$out" || return 1
+	matrix_apt_update "$out" "$suite" || return 1
 	cp "$SRC_ROOT/scripts/deps.sh" "$out/root/deps.sh" || return 1
 	matrix_run "$out" -- /bin/bash /root/deps.sh --matrix >&2 || return 1
 	matrix_run "$out" -- /bin/bash /root/deps.sh --matrix --print >"$out/root/packages" || return 1
@@ -120,7 +122,7 @@ main() {
 	[ "$(id -u)" = 0 ] || fixture_die "making a chroot needs root"
 	fixture_need debootstrap unshare chroot
 	mirror="$(matrix_mirror)" || fixture_die "no deb entry in this machine's apt sources"
-	key="$(fixture_key "$suite $mirror" "$MATRIX_DIR/chroot.sh" "$SRC_ROOT/scripts/deps.sh")"
+	key="$(fixture_key "$suite $mirror chroot-format $CHROOT_FORMAT" "$SRC_ROOT/scripts/deps.sh")"
 	fixture_cached "chroots/$suite" "$key" build_chroot "$suite" "$mirror"
 }
 
