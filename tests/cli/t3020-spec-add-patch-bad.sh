@@ -3,7 +3,7 @@
 # message that says what and where, the spec and its SOURCES untouched.
 . "$(dirname "$0")/lib.sh"
 
-SPECS="$SRC_ROOT/tests/data/specs"
+SPECS=$(spec_fixtures)
 BAD="$SPECS/bad"
 PATCH=qga-forge-0001-qga-add-guest-foo.patch
 

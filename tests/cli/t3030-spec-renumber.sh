@@ -3,7 +3,7 @@
 # rewritten, and rpm still applies the same patches in the same order.
 . "$(dirname "$0")/lib.sh"
 
-SPECS="$SRC_ROOT/tests/data/specs"
+SPECS=$(spec_fixtures)
 
 applied() { qga-forge spec check "$1" 2>/dev/null | sed -n 's/^patch [0-9]* //p'; }
 
