@@ -242,8 +242,51 @@ static int query_child(void *arg)
  * rpm's messages name the temporary file and say "line N:"; point them at
  * the real spec as "spec:N:1: rpm: ...".
  */
+/*
+ * Some rpm errors name no line but quote it after their last ": " (rpm 4.20:
+ * "%patchN is obsolete, use %patch N (or %patch -P N): %patch1 -p1"). When
+ * that text is on exactly one line of the spec, the message gets its place:
+ * "spec:LINE:COL: rpm: ...". False when it cannot be placed.
+ */
+static bool locate(struct buf *msg, const struct buf *text, const char *path, const char *m)
+{
+	const char *quote = NULL, *p, *hit = NULL, *s;
+	size_t qn;
+	unsigned line = 1, hit_line = 0;
+
+	for (p = m; (p = strstr(p, ": ")) != NULL; p += 2)
+		quote = p + 2;
+	if (!text || !text->len || !quote)
+		return false;
+	qn = strlen(quote);
+	while (qn && isspace((unsigned char)quote[qn - 1]))
+		qn--;
+	if (qn < 3)
+		return false;
+	for (s = text->ptr; s < text->ptr + text->len; s++) {
+		if (*s == '\n') {
+			line++;
+			continue;
+		}
+		if ((size_t)(text->ptr + text->len - s) >= qn && !memcmp(s, quote, qn)) {
+			if (hit && hit_line != line)
+				return false;
+			if (!hit) {
+				hit = s;
+				hit_line = line;
+			}
+		}
+	}
+	if (!hit)
+		return false;
+	for (s = hit; s > text->ptr && s[-1] != '\n'; s--)
+		;
+	buf_printf(msg, "%s:%u:%zu: rpm: %s", path, hit_line, (size_t)(hit - s) + 1, m);
+	return true;
+}
+
 static void rpm_message(struct buf *msg, const char *err, const char *tmp, const char *abs,
-			const char *path)
+			const char *path, const struct buf *spec_text)
 {
 	const char *line = err;
 	bool any = false;
@@ -279,7 +322,8 @@ static void rpm_message(struct buf *msg, const char *err, const char *tmp, const
 					continue;
 				}
 			}
-			buf_printf(msg, "%s: rpm: %s", path, p);
+			if (!locate(msg, spec_text, path, p))
+				buf_printf(msg, "%s: rpm: %s", path, p);
 			any = true;
 		}
 		buf_release(&l);
@@ -363,8 +407,16 @@ int spec_query_internal(struct spec_info *out, char **packager, const char *path
 		goto out;
 	if (rr.status != 0) {
 		struct buf msg = BUF_INIT;
+		struct buf file = BUF_INIT;
 
-		rpm_message(&msg, rr.err.ptr, tmp, abs, path);
+		/* The spec's text, to place rpm's messages that name no line. */
+		buf_set_cap(&file, SPEC_CAP);
+		if (!text && fs_read_file(&file, abs) < 0) {
+			error_clear();
+			buf_reset(&file);
+		}
+		rpm_message(&msg, rr.err.ptr, tmp, abs, path, text ? text : &file);
+		buf_release(&file);
 		if (!msg.len)
 			buf_printf(&msg, "%s: rpm cannot parse the spec%s%s", path,
 				   rr.timed_out ? " (timed out)" : "", rr.err.len ? ": " : "");

@@ -60,6 +60,26 @@ if rpm_rejects_patchn; then
 		test_grep -v rewrote err &&
 		test_cmp expect opensuse-qemu/SPECS/opensuse-qemu.spec
 	'
+	test_expect_success 'a %patchN that only a macro makes: rpm refuses it, the message has its line' '
+		cat >m.spec <<-\EOF &&
+		Name: m
+		Version: 1
+		Release: 1
+		Summary: s
+		License: MIT
+		Patch1: a.patch
+		%define apply_one %%patch1 -p1
+
+		%description
+		d
+
+		%prep
+		%{apply_one}
+		EOF
+		echo x >a.patch &&
+		test_expect_code 1 qga-forge spec check --convert-patch-macros m.spec 2>err &&
+		test_grep "m.spec:7:20: rpm: %patchN is obsolete" err
+	'
 else
 	test_expect_success 'this rpm takes %patchN: the flag changes nothing' '
 		fixture $EL7 &&
