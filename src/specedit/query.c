@@ -101,8 +101,8 @@ static void add_src(json_object *arr, int num, const char *file)
  * rpm up to 4.16 leaves the explicit %patch commands out of %prep when a
  * spec is parsed with RPMSPEC_FORCE (it cannot look at the patch files
  * then); %autosetup and %autopatch stay, being macros. 4.18 keeps them
- * (measured on Debian 11's 4.16.1.2 and Debian 12's 4.18.0; 4.17 follows
- * 4.18, its %patch being a macro too).
+ * (measured: Debian 11's 4.16.1.2 drops them, Debian 12's 4.18.0 and later
+ * keep them; 4.17, Ubuntu 22.04's, was not measured and is taken as 4.18).
  */
 #define RPM_FORCE_KEEPS_PATCH_FROM 41700
 
@@ -112,23 +112,50 @@ static bool rpm_force_drops_patch(void)
 }
 
 /*
- * Every source and patch the spec declares is in %{_sourcedir}: then rpm
- * can parse it without RPMSPEC_FORCE and write %prep as it will run.
+ * A private %{_sourcedir} for parsing without RPMSPEC_FORCE: a link to each
+ * source and patch the spec declares that exists, an empty file for each that
+ * does not (a patch being added is not in SOURCES yet). rpm only looks at the
+ * files to write %prep (owner, compression), so the text it writes is the one
+ * it will run, with this directory's paths. Runs in the child. NULL when it
+ * cannot be made; remove it with unstage_sources().
  */
-static bool sources_present(rpmSpec spec)
+static char *stage_sources(rpmSpec spec, const char *sourcedir)
 {
-	rpmSpecSrcIter si = rpmSpecSrcIterInit(spec);
+	char tmpl[] = "/tmp/qga-forge-sources.XXXXXX";
+	rpmSpecSrcIter si;
 	rpmSpecSrc src;
-	bool all = true;
+	char *dir;
+	bool ok = true;
 
-	while (all && (src = rpmSpecSrcIterNext(si)) != NULL) {
-		char *full = rpmGetPath("%{_sourcedir}/", rpmSpecSrcFilename(src, 0), NULL);
+	if (!mkdtemp(tmpl))
+		return NULL;
+	dir = xstrdup(tmpl);
+	si = rpmSpecSrcIterInit(spec);
+	while (ok && (src = rpmSpecSrcIterNext(si)) != NULL) {
+		const char *name = rpmSpecSrcFilename(src, 0);
+		char *from = fs_path_join(sourcedir, name), *to = fs_path_join(dir, name);
 
-		all = access(full, R_OK) == 0;
-		free(full);
+		if (strchr(name, '/'))
+			ok = false;
+		else if (access(from, R_OK) == 0)
+			ok = symlink(from, to) == 0 || errno == EEXIST;
+		else {
+			int fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+			ok = fd >= 0 || errno == EEXIST;
+			if (fd >= 0)
+				close(fd);
+		}
+		free(from);
+		free(to);
 	}
 	rpmSpecSrcIterFree(si);
-	return all;
+	if (!ok) {
+		fs_remove_tree(dir);
+		free(dir);
+		return NULL;
+	}
+	return dir;
 }
 
 /* Runs in the child: everything rpm does stays there. */
@@ -145,7 +172,7 @@ static int query_child(void *arg)
 	json_object *o, *patches, *applied;
 	struct hit *hits = NULL;
 	size_t nhits = 0, alloc = 0, i;
-	char *packager;
+	char *packager, *staged = NULL;
 
 	if (rpmReadConfigFiles(NULL, NULL) != 0) {
 		fprintf(stderr, "error: cannot read rpm's configuration\n");
@@ -162,12 +189,16 @@ static int query_child(void *arg)
 	spec = rpmSpecParse(a->file, RPMSPEC_ANYARCH | RPMSPEC_FORCE, NULL);
 	if (!spec)
 		return 1;
-	if (rpm_force_drops_patch() && sources_present(spec)) {
-		rpmSpec full = rpmSpecParse(a->file, RPMSPEC_ANYARCH, NULL);
+	if (rpm_force_drops_patch() && (staged = stage_sources(spec, a->sourcedir)) != NULL) {
+		rpmSpec full;
 
+		addMacro(NULL, "_sourcedir", NULL, staged, RMIL_CMDLINE);
+		full = rpmSpecParse(a->file, RPMSPEC_ANYARCH, NULL);
 		if (full) {
 			rpmSpecFree(spec);
 			spec = full;
+		} else {
+			delMacro(NULL, "_sourcedir");
 		}
 	}
 	pi = rpmSpecPkgIterInit(spec);
@@ -235,6 +266,10 @@ static int query_child(void *arg)
 	json_object_put(o);
 	free(hits);
 	rpmSpecFree(spec);
+	if (staged) {
+		fs_remove_tree(staged);
+		free(staged);
+	}
 	return 0;
 }
 

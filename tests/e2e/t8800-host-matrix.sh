@@ -28,6 +28,7 @@ if [ -n "$why" ]; then
 fi
 
 cache=${QGA_FORGE_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qga-forge-test}
+export QGA_FORGE_TEST_CACHE=$cache
 out="$TRASH/out"
 mkdir -p "$out"
 
@@ -44,6 +45,17 @@ tree_tar="$TRASH/tree.tar"
 ) || { echo "cannot pack the tree" >&2; exit 1; }
 
 qemu_tar=$("$SRC_ROOT/tests/fixtures/qemu-source.sh" 2>"$TRASH/qemu-source.log") || qemu_tar=
+# rpm 4.20 and later cannot write a CentOS 7 style (%patchN) src.rpm: the chroots
+# that have it take those made here (QGA_FORGE_FIXTURE_SEED, tests/fixtures/lib.sh),
+# as users bring them from CentOS 7 build hosts.
+seed_binds=()
+if ! rpm_rejects_patchn; then
+	for f in "mk-tiny-srpm.sh tiny" "mk-el7-srpm.sh el7-srpm-patchN"; do
+		set -- $f
+		"$SRC_ROOT/tests/fixtures/$1" >/dev/null 2>>"$TRASH/seed.log" &&
+			seed_binds+=(--bind "$cache/$2" "/seed/$2")
+	done
+fi
 
 for suite in $suites; do
 	test_count=$((test_count + 1))
@@ -64,7 +76,8 @@ for suite in $suites; do
 	work=$(mktemp -d "$TRASH/$suite.XXXXXX")
 	mkdir -p "$work/tree" "$cache/chroots/cache-$suite" "$out/$suite" &&
 	tar -C "$work/tree" -xf "$tree_tar"
-	binds=(--bind "$work/tree" /src --bind "$cache/chroots/cache-$suite" /cache --bind "$out" /matrix-out)
+	binds=(--bind "$work/tree" /src --bind "$cache/chroots/cache-$suite" /cache --bind "$out" /matrix-out
+		"${seed_binds[@]}")
 	if [ -n "$qemu_tar" ]; then
 		binds+=(--bind "$(dirname "$qemu_tar")" /cache/qemu-source)
 	fi
@@ -74,6 +87,7 @@ for suite in $suites; do
 	"$MATRIX/chroot.sh" --run "$root" --overlay "$work/ov" "${binds[@]}" -- \
 		env MATRIX_SUITE="$suite" MATRIX_OUT="/matrix-out/$suite" MATRIX_SPECS_FROM="$specs_from" \
 		QGA_FORGE_TEST_CACHE=/cache QGA_FORGE_SKIP_STOCK_AGENT="${QGA_FORGE_SKIP_STOCK_AGENT:-}" \
+		QGA_FORGE_FIXTURE_SEED="${seed_binds[*]:+/seed}" \
 		/bin/bash /src/tests/matrix/inside.sh >"$work/inside.log" 2>&1
 	rc=$?
 	cat "$work/inside.log"
