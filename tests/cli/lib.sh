@@ -79,7 +79,7 @@ test_expect_code() {
 # (%{builddir}). Prints nothing when there is none.
 prep_tree() {
 	local d
-	for d in "$1"/BUILD/qemu-*/ "$1"/BUILD/*-build/qemu-*/; do
+	for d in "$1"/BUILD/*-build/qemu-*/ "$1"/BUILD/qemu-*/; do
 		[ -d "$d" ] && { printf '%s\n' "${d%/}"; return 0; }
 	done
 	return 1
