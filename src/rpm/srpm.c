@@ -409,6 +409,8 @@ static int stage_child(void *arg)
 	}
 	memset(&ba, 0, sizeof(ba));
 	ba.buildAmount = c->prep_only ? RPMBUILD_PREP : b->amount;
+	if (ba.buildAmount & RPMBUILD_PREP)
+		ba.buildAmount |= QGA_RPMBUILD_MKBUILDDIR;
 	ba.rootdir = "/";
 	rc = rpmSpecBuild(ts, spec, &ba);
 	if (c->prep_only && rc == 0) {

@@ -17,6 +17,11 @@
  *   (and ...ALGO)            RPMTAG_PAYLOADDIGESTALGO RPMTAG_PAYLOADSHA256ALGO
  *                            (same tag numbers, 5092 and 5093), the ALGO tag
  *                            marked obsolete.  Probe: HAVE_RPMTAG_PAYLOADSHA256.
+ *   RPMBUILD_MKBUILDDIR      rpm 4.20 runs %prep in %{builddir}
+ *                            (BUILD/NAME-VERSION-build), which rpmSpecBuild
+ *                            makes only when asked by this flag (rpmbuild, the
+ *                            program, always asks).  Probe:
+ *                            HAVE_RPMBUILD_MKBUILDDIR.
  *   git_error_clear()        libgit2 1.8 moved it (with git_error_set_str)
  *                            to <git2/sys/errors.h>.  Probe:
  *                            HAVE_GIT2_SYS_ERRORS_H.
@@ -38,6 +43,14 @@
 #endif
 #include <rpm/rpmpgp.h>
 #include <rpm/rpmtag.h>
+#include <rpm/rpmbuild.h>
+
+/* Build amount that makes %{builddir} before %prep (0 before rpm 4.20). */
+#ifdef HAVE_RPMBUILD_MKBUILDDIR
+#define QGA_RPMBUILD_MKBUILDDIR RPMBUILD_MKBUILDDIR
+#else
+#define QGA_RPMBUILD_MKBUILDDIR 0
+#endif
 
 /*
  * The SHA-256 of the compressed payload, and the tag that names its

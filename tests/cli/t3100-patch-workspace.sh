@@ -42,7 +42,11 @@ test_expect_success 'one command: its patch, its tag and %prep line, Release bum
 	test -f "$SRC/$P1" &&
 	test_grep "^# qga-forge: $P1$" "$SPEC" &&
 	test_grep "^Patch2: $P1$" "$SPEC" &&
-	test_grep "^%patch2 -p1$" "$SPEC" &&
+	if rpm_rejects_patchn; then
+		test_grep "^%patch -P 2 -p1$" "$SPEC"
+	else
+		test_grep "^%patch2 -p1$" "$SPEC"
+	fi &&
 	test_grep "^Release: 1%{?dist}.qga1$" "$SPEC" &&
 	test_grep "^- Add guest agent command .guest-foo. (qga-forge)$" "$SPEC" &&
 	qga-forge spec check "$SPEC" >check &&
