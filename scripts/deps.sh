@@ -75,7 +75,7 @@ debian_clang_major() {
 
 # load_wants FN: the entries FN prints (several lines, never globbed) into wants.
 load_wants() {
-	local line w
+	local w
 	wants=()
 	while read -r -a w; do
 		wants+=("${w[@]}")

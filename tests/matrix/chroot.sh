@@ -6,7 +6,7 @@
 # dependencies), installed by the chroot's own apt.
 #
 # The chroot is cached in $QGA_FORGE_TEST_CACHE/chroots/SUITE/KEY/, KEY being the
-# sha256 of scripts/deps.sh (the package list), the archive address and
+# sha256 of the package lists of scripts/deps.sh, the archive address and
 # CHROOT_FORMAT; a changed list makes a new one and removes the old. The archive is the
 # one this machine's apt already uses (its `deb` entry of the main suite, read with
 # `apt-get indextargets`): no host name is written here.
@@ -27,6 +27,7 @@ CHROOT_FORMAT=1
 # index target whose release is a plain suite (not -security, -updates, ...).
 matrix_mirror() {
 	local uri rel
+	# shellcheck disable=SC2016 # apt's own $(FIELD) syntax
 	while read -r uri rel; do
 		case "$rel" in *-*) continue ;; esac
 		printf '%s\n' "${uri%/}"
@@ -52,6 +53,7 @@ matrix_run() {
 		*) fixture_die "matrix_run: unknown option '$1'" ;;
 		esac
 	done
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	unshare --mount --propagation private -- /bin/bash -euc '
 		root=$1 upper=$2 nb=$3
 		shift 3
@@ -72,6 +74,14 @@ matrix_run() {
 		exec chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			HOME=/root LANG=C.UTF-8 TERM=dumb "$@"
 	' matrix-run "$root" "$upper" $((${#binds[@]} / 2)) "${binds[@]}" "$@"
+}
+
+# What decides a chroot's packages: the Debian lists of scripts/deps.sh (the
+# debian_wants function and the clang version rule it calls), not the rest of
+# the script.
+matrix_package_list() {
+	sed -n '/^debian_wants() {/,/^}/p; /^debian_clang_major() {/,/^}/p' "$SRC_ROOT/scripts/deps.sh" |
+		sha256sum | cut -d' ' -f1
 }
 
 # The archive's Release file carries Valid-Until (sid's is renewed daily); a
@@ -122,7 +132,7 @@ main() {
 	[ "$(id -u)" = 0 ] || fixture_die "making a chroot needs root"
 	fixture_need debootstrap unshare chroot
 	mirror="$(matrix_mirror)" || fixture_die "no deb entry in this machine's apt sources"
-	key="$(fixture_key "$suite $mirror chroot-format $CHROOT_FORMAT" "$SRC_ROOT/scripts/deps.sh")"
+	key="$(fixture_key "$suite $mirror chroot-format $CHROOT_FORMAT $(matrix_package_list)")"
 	fixture_cached "chroots/$suite" "$key" build_chroot "$suite" "$mirror"
 }
 
