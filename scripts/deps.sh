@@ -37,6 +37,7 @@ if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
 	sudo_cmd=(sudo)
 fi
 
+# elfutils: rpmbuild's find-debuginfo (Debian 13 and later) runs eu-strip.
 # Each entry: one package, given as alternatives separated by '|', first known wins.
 # An entry starting with '?' is optional: nothing on this release provides it, no error.
 debian_wants() {
@@ -46,7 +47,7 @@ debian_wants() {
 	echo gcc make pkg-config librpm-dev libgit2-dev libjson-c-dev libpopt-dev \
 		libcmocka-dev zlib1g-dev rpm python3 xz-utils patch git cpio ca-certificates \
 		file libcreaterepo-c-dev gnupg groff-base man-db util-linux \
-		meson ninja-build libglib2.0-dev
+		meson ninja-build libglib2.0-dev elfutils
 	[ $profile = matrix ] && return
 	# clang's sanitizer and libFuzzer runtimes: a package named after clang's
 	# major version from Debian 12 on (libclang-rt-N-dev); Debian 11 and Ubuntu

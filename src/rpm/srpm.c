@@ -222,8 +222,7 @@ static int read_info(struct srpm_info *out, const char *path, bool payload)
 		out->epoch = xasprintf("%llu", (unsigned long long)headerGetNumber(h, RPMTAG_EPOCH));
 	out->is_source = headerIsSource(h);
 	out->buildtime = (int64_t)headerGetNumber(h, RPMTAG_BUILDTIME);
-	out->is_signed = headerIsEntry(h, RPMTAG_RSAHEADER) || headerIsEntry(h, RPMTAG_DSAHEADER) ||
-			 headerIsEntry(h, RPMTAG_SIGPGP) || headerIsEntry(h, RPMTAG_SIGGPG);
+	out->is_signed = qga_rpm_header_signed(h);
 	out->nevra = headerGetAsString(h, RPMTAG_NEVRA);
 	out->hdrid = hstr(h, RPMTAG_SHA256HEADER);
 	if (!out->hdrid)

@@ -22,6 +22,10 @@
  *                            makes only when asked by this flag (rpmbuild, the
  *                            program, always asks).  Probe:
  *                            HAVE_RPMBUILD_MKBUILDDIR.
+ *   RPMTAG_OPENPGP           rpm 6 signs packages with OpenPGP signatures
+ *                            in this tag (several at once) instead of
+ *                            RSAHEADER/DSAHEADER/SIGPGP/SIGGPG.  Probe:
+ *                            HAVE_RPMTAG_OPENPGP.
  *   git_error_clear()        libgit2 1.8 moved it (with git_error_set_str)
  *                            to <git2/sys/errors.h>.  Probe:
  *                            HAVE_GIT2_SYS_ERRORS_H.
@@ -44,6 +48,18 @@
 #include <rpm/rpmpgp.h>
 #include <rpm/rpmtag.h>
 #include <rpm/rpmbuild.h>
+#include <rpm/header.h>
+
+/* A package header carries an OpenPGP signature, in any tag rpm signs with. */
+#ifdef HAVE_RPMTAG_OPENPGP
+#define QGA_RPM_SIGNED_V6(h) headerIsEntry((h), RPMTAG_OPENPGP)
+#else
+#define QGA_RPM_SIGNED_V6(h) 0
+#endif
+#define qga_rpm_header_signed(h) (headerIsEntry((h), RPMTAG_RSAHEADER) || \
+				  headerIsEntry((h), RPMTAG_DSAHEADER) || \
+				  headerIsEntry((h), RPMTAG_SIGPGP) || \
+				  headerIsEntry((h), RPMTAG_SIGGPG) || QGA_RPM_SIGNED_V6(h))
 
 /* Build amount that makes %{builddir} before %prep (0 before rpm 4.20). */
 #ifdef HAVE_RPMBUILD_MKBUILDDIR

@@ -50,11 +50,10 @@ qemu_tar=$("$SRC_ROOT/tests/fixtures/qemu-source.sh" 2>"$TRASH/qemu-source.log")
 # as users bring them from CentOS 7 build hosts.
 seed_binds=()
 if ! rpm_rejects_patchn; then
-	for f in "mk-tiny-srpm.sh tiny" "mk-el7-srpm.sh el7-srpm-patchN"; do
-		set -- $f
-		"$SRC_ROOT/tests/fixtures/$1" >/dev/null 2>>"$TRASH/seed.log" &&
-			seed_binds+=(--bind "$cache/$2" "/seed/$2")
-	done
+	"$SRC_ROOT/tests/fixtures/mk-tiny-srpm.sh" >/dev/null 2>>"$TRASH/seed.log" &&
+		seed_binds+=(--bind "$cache/tiny" /seed/tiny)
+	"$SRC_ROOT/tests/fixtures/mk-el7-srpm.sh" >/dev/null 2>>"$TRASH/seed.log" &&
+		seed_binds+=(--bind "$cache/el7-srpm-patchN" /seed/el7-srpm-patchN)
 fi
 
 for suite in $suites; do
