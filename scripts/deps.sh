@@ -9,7 +9,8 @@
 #                                 libFuzzer and valgrind (fuzzing, check-valgrind), and
 #                                 debootstrap (the host matrix, tests/matrix/)
 #   scripts/deps.sh --matrix      what a host of the matrix needs: building, the unit
-#                                 and command-line suites (no fuzzing, no valgrind)
+#                                 and command-line suites (no QEMU build, no fuzzing,
+#                                 no valgrind)
 #   scripts/deps.sh --containers  only what the container tests need: podman with
 #                                 the runc runtime, and debootstrap for base images
 #   scripts/deps.sh --print ...   print the package names chosen, install nothing
@@ -46,9 +47,10 @@ debian_wants() {
 	esac
 	echo gcc make pkg-config librpm-dev libgit2-dev libjson-c-dev libpopt-dev \
 		libcmocka-dev zlib1g-dev rpm python3 xz-utils patch git cpio ca-certificates \
-		file libcreaterepo-c-dev gnupg groff-base man-db util-linux \
-		meson ninja-build libglib2.0-dev elfutils
+		file libcreaterepo-c-dev gnupg groff-base man-db util-linux elfutils
 	[ $profile = matrix ] && return
+	# Building a QEMU guest agent (the demo, the end-to-end tests, t4200).
+	echo meson ninja-build libglib2.0-dev
 	# clang's sanitizer and libFuzzer runtimes: a package named after clang's
 	# major version from Debian 12 on (libclang-rt-N-dev); Debian 11 and Ubuntu
 	# 22.04 keep them in libclang-common-N-dev, which clang pulls in.
@@ -63,10 +65,9 @@ fedora_wants() {
 	esac
 	echo gcc make pkgconf-pkg-config rpm-devel rpm-build libgit2-devel json-c-devel \
 		popt-devel libcmocka-devel zlib-devel python3 xz patch git cpio \
-		file createrepo_c-devel rpm-sign gnupg2 groff-base man-db util-linux \
-		meson ninja-build glib2-devel
+		file createrepo_c-devel rpm-sign gnupg2 groff-base man-db util-linux elfutils
 	[ $profile = matrix ] && return
-	echo clang compiler-rt valgrind "?debootstrap"
+	echo meson ninja-build glib2-devel clang compiler-rt valgrind "?debootstrap"
 }
 
 # The major version of the clang the default 'clang' package depends on.
