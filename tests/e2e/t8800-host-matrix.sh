@@ -54,12 +54,19 @@ qemu_tar=$("$SRC_ROOT/tests/fixtures/qemu-source.sh" 2>"$TRASH/qemu-source.log")
 # rpm 4.20 and later cannot write a CentOS 7 style (%patchN) src.rpm: the chroots
 # that have it take those made here (QGA_FORGE_FIXTURE_SEED, tests/fixtures/lib.sh),
 # as users bring them from CentOS 7 build hosts.
+# They are copied out of the cache first: a run of another tree may replace a
+# cache entry while the chroots use it.
 seed_binds=()
 if ! rpm_rejects_patchn; then
-	"$SRC_ROOT/tests/fixtures/mk-tiny-srpm.sh" >/dev/null 2>>"$TRASH/seed.log" &&
-		seed_binds+=(--bind "$cache/tiny" /seed/tiny)
-	"$SRC_ROOT/tests/fixtures/mk-el7-srpm.sh" >/dev/null 2>>"$TRASH/seed.log" &&
-		seed_binds+=(--bind "$cache/el7-srpm-patchN" /seed/el7-srpm-patchN)
+	seed_copy() {
+		local dir
+		dir=$("$SRC_ROOT/tests/fixtures/$1" 2>>"$TRASH/seed.log") || return 1
+		case $2 in el7-*) dir=$(dirname "$dir") ;; esac
+		mkdir -p "$TRASH/seed/$2" && cp -a "$dir" "$TRASH/seed/$2/"
+	}
+	if seed_copy mk-tiny-srpm.sh tiny && seed_copy mk-el7-srpm.sh el7-srpm-patchN; then
+		seed_binds=(--bind "$TRASH/seed" /seed)
+	fi
 fi
 
 for suite in $suites; do
