@@ -72,7 +72,11 @@ test_expect_success 'two commands: two patches in order, still one bump, one ent
 	test_grep "^Subject: \[PATCH 2/2\] qga: add guest-bar$" "$SRC/$P2" &&
 	test_expect_code 1 diff -u vendor.spec "$SPEC" >spec.diff &&
 	test_grep "^+Patch3: $P2$" spec.diff &&
-	test_grep "^+%patch3 -p1$" spec.diff &&
+	if rpm_rejects_patchn; then
+		test_grep "^+%patch -P 3 -p1$" spec.diff
+	else
+		test_grep "^+%patch3 -p1$" spec.diff
+	fi &&
 	test $(grep -c "^+Release:" spec.diff) = 1
 '
 
