@@ -80,6 +80,7 @@ $(BUILD)/config.h: Makefile
 	@$(call probe,HAVE_GIT2_SYS_ERRORS_H,'#include <git2.h>' '#include <git2/sys/errors.h>')
 	@$(call probe,HAVE_RPMBUILD_MKBUILDDIR,'#include <rpm/rpmbuild.h>' 'int x = RPMBUILD_MKBUILDDIR;')
 	@$(call probe,HAVE_RPMTAG_OPENPGP,'#include <rpm/rpmtag.h>' 'int x = RPMTAG_OPENPGP;')
+	@$(call probe,HAVE_RPMSPEC_NOFINALIZE,'#include <rpm/rpmspec.h>' 'int x = RPMSPEC_NOFINALIZE;')
 	@mv $@.tmp $@
 	@sed -n 's/^#define \(.*\) 1$$/config: \1/p; s,^/\* #undef \(.*\) \*/$$,config: no \1,p' $@
 

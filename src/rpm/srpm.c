@@ -370,8 +370,11 @@ static int stage_child(void *arg)
 			free(d);
 		}
 	}
-	spec = rpmSpecParse(b->spec, c->prep_only || !(b->amount & RPMBUILD_PACKAGEBINARY)
-				     ? RPMSPEC_ANYARCH : RPMSPEC_NONE, NULL);
+	spec = rpmSpecParse(b->spec, (c->prep_only || !(b->amount & RPMBUILD_PACKAGEBINARY)
+				      ? RPMSPEC_ANYARCH : RPMSPEC_NONE) |
+				     (!c->prep_only && (b->amount & (RPMBUILD_INSTALL | RPMBUILD_PACKAGEBINARY |
+								    RPMBUILD_FILECHECK))
+				      ? QGA_RPMSPEC_NOFINALIZE : 0), NULL);
 	if (!spec) {
 		write_result(c->result_path, "the spec does not parse");
 		return 2;

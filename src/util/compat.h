@@ -26,6 +26,13 @@
  *                            in this tag (several at once) instead of
  *                            RSAHEADER/DSAHEADER/SIGPGP/SIGGPG.  Probe:
  *                            HAVE_RPMTAG_OPENPGP.
+ *   RPMSPEC_NOFINALIZE       rpm 4.19 (spec parts) finalizes the package
+ *                            headers again when a build installs or packages
+ *                            binaries; a spec parsed without this flag then
+ *                            has Os, Platform, Optflags and Sourcerpm twice
+ *                            ("Duplicate Os entries in package"). rpmbuild
+ *                            passes it for every binary build.  Probe:
+ *                            HAVE_RPMSPEC_NOFINALIZE.
  *   git_error_clear()        libgit2 1.8 moved it (with git_error_set_str)
  *                            to <git2/sys/errors.h>.  Probe:
  *                            HAVE_GIT2_SYS_ERRORS_H.
@@ -48,6 +55,7 @@
 #include <rpm/rpmpgp.h>
 #include <rpm/rpmtag.h>
 #include <rpm/rpmbuild.h>
+#include <rpm/rpmspec.h>
 #include <rpm/header.h>
 
 /* A package header carries an OpenPGP signature, in any tag rpm signs with. */
@@ -60,6 +68,13 @@
 				  headerIsEntry((h), RPMTAG_DSAHEADER) || \
 				  headerIsEntry((h), RPMTAG_SIGPGP) || \
 				  headerIsEntry((h), RPMTAG_SIGGPG) || QGA_RPM_SIGNED_V6(h))
+
+/* Parse flag for a spec that rpmSpecBuild will finalize itself (0 before rpm 4.19). */
+#ifdef HAVE_RPMSPEC_NOFINALIZE
+#define QGA_RPMSPEC_NOFINALIZE RPMSPEC_NOFINALIZE
+#else
+#define QGA_RPMSPEC_NOFINALIZE 0
+#endif
 
 /* Build amount that makes %{builddir} before %prep (0 before rpm 4.20). */
 #ifdef HAVE_RPMBUILD_MKBUILDDIR
