@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "specedit/spec.h"
 #include "workspace/workspace.h"
 #include "util/banned.h"
 
@@ -31,6 +32,13 @@ int cmd_patch(int argc, const char **argv)
 	if ((ret = ws_open(&ws, cli_opts.workspace)) < 0 || (ret = ws_op_patch(ws, &r)) < 0) {
 		status = cli_fail(ret);
 		goto done;
+	}
+	if (r.patchn_converted) {
+		int v = spec_rpm_version();
+
+		cli_info("qga-forge: rpm %d.%d rejects %%patchN: rewrote %zu line%s of the spec as "
+			 "'%%patch -P N' (recorded in the workspace state)", v / 10000, v / 100 % 100,
+			 r.patchn_converted, r.patchn_converted == 1 ? "" : "s");
 	}
 	if (cli_opts.json) {
 		struct json_object *j = ws_patch_result_json(&r);

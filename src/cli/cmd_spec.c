@@ -71,6 +71,58 @@ static int recover_spec(const char *spec)
 	return ret;
 }
 
+/* --convert-patch-macros, shared by every spec subcommand. */
+static int convert_patch_macros;
+
+#define CONVERT_OPTION \
+	{ "convert-patch-macros", '\0', POPT_ARG_NONE, &convert_patch_macros, 0, \
+	  "where this rpm rejects %patchN (4.20 and later), first rewrite those lines as " \
+	  "%patch -P N (written on their own)", NULL }
+
+/*
+ * rpm 4.20 and later reject %patchN. Such a spec is rewritten to
+ * "%patch -P N" (which every rpm from 4.11 reads) only when asked, as a write
+ * of its own before the command's edit; otherwise the command fails at the
+ * first such line and names the flag.
+ */
+static int convert_patchn_step(const char *path)
+{
+	struct buf in = BUF_INIT, out = BUF_INIT;
+	struct spec_patchn_result res;
+	int ret, v = spec_rpm_version();
+
+	memset(&res, 0, sizeof(res));
+	buf_set_cap(&in, SPEC_CAP);
+	if (!spec_rpm_rejects_patchn(0) || (ret = fs_read_file(&in, path)) < 0 ||
+	    (ret = spec_convert_patchn(&out, &res, path, &in)) < 0 || !res.count) {
+		ret = 0;
+		goto done;
+	}
+	if (!convert_patch_macros) {
+		ret = error_set(ERR_INPUT, "%s:%u:%u: rpm %d.%d rejects %%patchN (%zu such line%s); "
+				"rerun with --convert-patch-macros to rewrite them as '%%patch -P N', "
+				"which every rpm from 4.11 on reads", path, res.lines[0], res.cols[0],
+				v / 10000, v / 100 % 100, res.count, res.count == 1 ? "" : "s");
+		goto done;
+	}
+	{
+		struct fs_journal_file f = { path, out.ptr, out.len, 0644 };
+		char *j = journal_of(path);
+
+		ret = fs_journal_commit(j, &f, 1);
+		free(j);
+		if (ret < 0)
+			goto done;
+	}
+	cli_info("%s: rewrote %zu %%patchN line%s as '%%patch -P N' (rpm %d.%d rejects %%patchN)",
+		 path, res.count, res.count == 1 ? "" : "s", v / 10000, v / 100 % 100);
+done:
+	spec_patchn_result_release(&res);
+	buf_release(&in);
+	buf_release(&out);
+	return ret;
+}
+
 /*
  * Read a spec and check it as it is, first with the model (which says where,
  * to the column), then with rpm, so that complaints about the spec itself
@@ -84,8 +136,9 @@ static int read_spec(struct buf *b, const char *path)
 
 	buf_set_cap(b, SPEC_CAP);
 	if ((ret = refuse_link(path)) < 0 || (ret = recover_spec(path)) < 0 ||
-	    (ret = fs_read_file(b, path)) < 0 ||
-	    (ret = spec_policy_check(path, NULL, false)) < 0)
+	    (ret = spec_policy_check(path, NULL, false)) < 0 ||
+	    (ret = convert_patchn_step(path)) < 0 ||
+	    (ret = fs_read_file(b, path)) < 0)
 		return ret;
 	if ((ret = spec_layout(&layout, path, b)) < 0)
 		return ret;
@@ -189,6 +242,7 @@ static int spec_add_patch_cmd(int argc, const char **argv)
 	struct poptOption table[] = {
 		{ "comment", 'c', POPT_ARG_STRING, &comment, 0,
 		  "comment line(s) to put above the new Patch tag", "TEXT" },
+		CONVERT_OPTION,
 		CLI_COMMON_OPTIONS,
 		POPT_AUTOHELP
 		POPT_TABLEEND
@@ -327,6 +381,7 @@ static int same_application(const char *spec, const struct buf *before, const st
 static int spec_renumber_cmd(int argc, const char **argv)
 {
 	struct poptOption table[] = {
+		CONVERT_OPTION,
 		CLI_COMMON_OPTIONS,
 		POPT_AUTOHELP
 		POPT_TABLEEND
@@ -405,6 +460,7 @@ static int spec_bump_cmd(int argc, const char **argv)
 		{ "suffix", 's', POPT_ARG_STRING, &suffix, 0,
 		  "add or bump a local release suffix (e.g. .qga) instead of the release number",
 		  "SUFFIX" },
+		CONVERT_OPTION,
 		CLI_COMMON_OPTIONS,
 		POPT_AUTOHELP
 		POPT_TABLEEND
@@ -532,6 +588,7 @@ static int spec_check_cmd(int argc, const char **argv)
 	struct poptOption table[] = {
 		{ "no-spec-code", '\0', POPT_ARG_NONE, &no_spec_code, 0,
 		  "refuse a spec that runs code while rpm parses it (%(...), Lua, %include)", NULL },
+		CONVERT_OPTION,
 		CLI_COMMON_OPTIONS,
 		POPT_AUTOHELP
 		POPT_TABLEEND
@@ -559,6 +616,7 @@ static int spec_check_cmd(int argc, const char **argv)
 		goto fail;
 	}
 	if ((ret = recover_spec(spec)) < 0 || (ret = spec_policy_check(spec, NULL, no_spec_code)) < 0 ||
+	    (ret = convert_patchn_step(spec)) < 0 ||
 	    (ret = spec_query(&info, spec, NULL, NULL)) < 0)
 		goto fail;
 	nevr = xasprintf("%s-%s%s%s-%s", info.name, info.epoch ? info.epoch : "",

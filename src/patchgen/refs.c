@@ -11,12 +11,11 @@
 #include <unistd.h>
 
 #include <git2.h>
-#include <rpm/rpmcrypto.h>
-#include <rpm/rpmpgp.h>
 #include <zlib.h>
 
 #include "patchgen.h"
 #include "internal.h"
+#include "util/compat.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/banned.h"

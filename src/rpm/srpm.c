@@ -9,8 +9,6 @@
 #include <rpm/header.h>
 #include <rpm/rpmarchive.h>
 #include <rpm/rpmbuild.h>
-#include <rpm/rpmcrypto.h>
-#include <rpm/rpmpgp.h>
 #include <rpm/rpmds.h>
 #include <rpm/rpmfi.h>
 #include <rpm/rpmfiles.h>
@@ -21,6 +19,7 @@
 #include <rpm/rpmts.h>
 
 #include "srpm.h"
+#include "util/compat.h"
 #include "util/util.h"
 #include "util/banned.h"
 
@@ -160,7 +159,7 @@ cleanup:
 }
 
 /*
- * Packages from rpm 4.14 on carry the SHA-256 of the compressed payload:
+ * Packages from rpm 4.14 on carry the digest of the compressed payload:
  * checking it catches a truncated or damaged download before anything is
  * installed from it.
  */
@@ -168,33 +167,39 @@ static int check_payload(Header h, FD_t fd, const char *path)
 {
 	struct rpmtd_s td;
 	const char *want = NULL;
-	uint32_t algo = 0;
-	char got[65];
+	/*
+	 * No ALGO tag means SHA-256, as rpm itself reads it (rpm 6 names the
+	 * digest tag after it and marks the ALGO tag obsolete): a package
+	 * without the tag is checked, never skipped.
+	 */
+	uint32_t algo = PGPHASHALGO_SHA256;
 	DIGEST_CTX ctx;
 	char chunk[65536];
 	ssize_t n;
 	char *hex = NULL;
+	int ret = 0;
 
-	if (headerGet(h, RPMTAG_PAYLOADDIGESTALGO, &td, HEADERGET_MINMEM)) {
+	if (headerGet(h, QGA_RPMTAG_PAYLOAD_DIGEST_ALGO, &td, HEADERGET_MINMEM)) {
 		algo = rpmtdGetNumber(&td);
 		rpmtdFreeData(&td);
 	}
-	if (headerGet(h, RPMTAG_PAYLOADDIGEST, &td, HEADERGET_MINMEM)) {
+	if (headerGet(h, QGA_RPMTAG_PAYLOAD_DIGEST, &td, HEADERGET_MINMEM)) {
 		want = rpmtdNextString(&td);
 		rpmtdFreeData(&td);
 	}
-	if (!want || algo != PGPHASHALGO_SHA256)
+	if (!want)
 		return 0;
-	ctx = rpmDigestInit(PGPHASHALGO_SHA256, RPMDIGEST_NONE);
+	if (!(ctx = rpmDigestInit(algo, RPMDIGEST_NONE)))
+		return error_set(ERR_INPUT, "'%s': the payload digest uses an unknown algorithm (%u)",
+				 path, (unsigned)algo);
 	while ((n = Fread(chunk, 1, sizeof(chunk), fd)) > 0)
 		rpmDigestUpdate(ctx, chunk, (size_t)n);
 	rpmDigestFinal(ctx, (void **)&hex, NULL, 1);
-	snprintf(got, sizeof(got), "%s", hex ? hex : "");
+	if (!hex || strcmp(hex, want))
+		ret = error_set(ERR_INPUT, "'%s': the package payload is truncated or damaged "
+				"(its digest does not match the header)", path);
 	free(hex);
-	if (strcmp(got, want))
-		return error_set(ERR_INPUT, "'%s': the package payload is truncated or damaged "
-				 "(its digest does not match the header)", path);
-	return 0;
+	return ret;
 }
 
 static int read_info(struct srpm_info *out, const char *path, bool payload)
@@ -217,8 +222,7 @@ static int read_info(struct srpm_info *out, const char *path, bool payload)
 		out->epoch = xasprintf("%llu", (unsigned long long)headerGetNumber(h, RPMTAG_EPOCH));
 	out->is_source = headerIsSource(h);
 	out->buildtime = (int64_t)headerGetNumber(h, RPMTAG_BUILDTIME);
-	out->is_signed = headerIsEntry(h, RPMTAG_RSAHEADER) || headerIsEntry(h, RPMTAG_DSAHEADER) ||
-			 headerIsEntry(h, RPMTAG_SIGPGP) || headerIsEntry(h, RPMTAG_SIGGPG);
+	out->is_signed = qga_rpm_header_signed(h);
 	out->nevra = headerGetAsString(h, RPMTAG_NEVRA);
 	out->hdrid = hstr(h, RPMTAG_SHA256HEADER);
 	if (!out->hdrid)
@@ -366,8 +370,11 @@ static int stage_child(void *arg)
 			free(d);
 		}
 	}
-	spec = rpmSpecParse(b->spec, c->prep_only || !(b->amount & RPMBUILD_PACKAGEBINARY)
-				     ? RPMSPEC_ANYARCH : RPMSPEC_NONE, NULL);
+	spec = rpmSpecParse(b->spec, (c->prep_only || !(b->amount & RPMBUILD_PACKAGEBINARY)
+				      ? RPMSPEC_ANYARCH : RPMSPEC_NONE) |
+				     (!c->prep_only && (b->amount & (RPMBUILD_INSTALL | RPMBUILD_PACKAGEBINARY |
+								    RPMBUILD_FILECHECK))
+				      ? QGA_RPMSPEC_NOFINALIZE : 0), NULL);
 	if (!spec) {
 		write_result(c->result_path, "the spec does not parse");
 		return 2;
@@ -404,6 +411,8 @@ static int stage_child(void *arg)
 	}
 	memset(&ba, 0, sizeof(ba));
 	ba.buildAmount = c->prep_only ? RPMBUILD_PREP : b->amount;
+	if (ba.buildAmount & RPMBUILD_PREP)
+		ba.buildAmount |= QGA_RPMBUILD_MKBUILDDIR;
 	ba.rootdir = "/";
 	rc = rpmSpecBuild(ts, spec, &ba);
 	if (c->prep_only && rc == 0) {

@@ -97,6 +97,67 @@ static void add_src(json_object *arr, int num, const char *file)
 	json_object_array_add(arr, o);
 }
 
+/*
+ * rpm up to 4.16 leaves the explicit %patch commands out of %prep when a
+ * spec is parsed with RPMSPEC_FORCE (it cannot look at the patch files
+ * then); %autosetup and %autopatch stay, being macros. 4.18 keeps them
+ * (measured: Debian 11's 4.16.1.2 drops them, Debian 12's 4.18.0 and later
+ * keep them; 4.17, Ubuntu 22.04's, was not measured and is taken as 4.18).
+ */
+#define RPM_FORCE_KEEPS_PATCH_FROM 41700
+
+static bool rpm_force_drops_patch(void)
+{
+	return spec_rpm_version() < RPM_FORCE_KEEPS_PATCH_FROM;
+}
+
+/*
+ * A private %{_sourcedir} for parsing without RPMSPEC_FORCE: a link to each
+ * source and patch the spec declares that exists, an empty file for each that
+ * does not (a patch being added is not in SOURCES yet). rpm only looks at the
+ * files to write %prep (owner, compression), so the text it writes is the one
+ * it will run, with this directory's paths. Runs in the child. NULL when it
+ * cannot be made; remove it with unstage_sources().
+ */
+static char *stage_sources(rpmSpec spec, const char *sourcedir)
+{
+	char tmpl[] = "/tmp/qga-forge-sources.XXXXXX";
+	rpmSpecSrcIter si;
+	rpmSpecSrc src;
+	char *dir;
+	bool ok = true;
+
+	if (!mkdtemp(tmpl))
+		return NULL;
+	dir = xstrdup(tmpl);
+	si = rpmSpecSrcIterInit(spec);
+	while (ok && (src = rpmSpecSrcIterNext(si)) != NULL) {
+		const char *name = rpmSpecSrcFilename(src, 0);
+		char *from = fs_path_join(sourcedir, name), *to = fs_path_join(dir, name);
+
+		if (strchr(name, '/'))
+			ok = false;
+		else if (access(from, R_OK) == 0)
+			ok = symlink(from, to) == 0 || errno == EEXIST;
+		else {
+			int fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+			ok = fd >= 0 || errno == EEXIST;
+			if (fd >= 0)
+				close(fd);
+		}
+		free(from);
+		free(to);
+	}
+	rpmSpecSrcIterFree(si);
+	if (!ok) {
+		fs_remove_tree(dir);
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
 /* Runs in the child: everything rpm does stays there. */
 static int query_child(void *arg)
 {
@@ -111,7 +172,7 @@ static int query_child(void *arg)
 	json_object *o, *patches, *applied, *sources;
 	struct hit *hits = NULL;
 	size_t nhits = 0, alloc = 0, i;
-	char *packager;
+	char *packager, *staged = NULL;
 
 	if (rpmReadConfigFiles(NULL, NULL) != 0) {
 		fprintf(stderr, "error: cannot read rpm's configuration\n");
@@ -128,6 +189,18 @@ static int query_child(void *arg)
 	spec = rpmSpecParse(a->file, RPMSPEC_ANYARCH | RPMSPEC_FORCE, NULL);
 	if (!spec)
 		return 1;
+	if (rpm_force_drops_patch() && (staged = stage_sources(spec, a->sourcedir)) != NULL) {
+		rpmSpec full;
+
+		addMacro(NULL, "_sourcedir", NULL, staged, RMIL_CMDLINE);
+		full = rpmSpecParse(a->file, RPMSPEC_ANYARCH, NULL);
+		if (full) {
+			rpmSpecFree(spec);
+			spec = full;
+		} else {
+			delMacro(NULL, "_sourcedir");
+		}
+	}
 	pi = rpmSpecPkgIterInit(spec);
 	pkg = rpmSpecPkgIterNext(pi);
 	rpmSpecPkgIterFree(pi);
@@ -213,6 +286,10 @@ static int query_child(void *arg)
 	json_object_put(o);
 	free(hits);
 	rpmSpecFree(spec);
+	if (staged) {
+		fs_remove_tree(staged);
+		free(staged);
+	}
 	return 0;
 }
 
@@ -220,8 +297,51 @@ static int query_child(void *arg)
  * rpm's messages name the temporary file and say "line N:"; point them at
  * the real spec as "spec:N:1: rpm: ...".
  */
+/*
+ * Some rpm errors name no line but quote it after their last ": " (rpm 4.20:
+ * "%patchN is obsolete, use %patch N (or %patch -P N): %patch1 -p1"). When
+ * that text is on exactly one line of the spec, the message gets its place:
+ * "spec:LINE:COL: rpm: ...". False when it cannot be placed.
+ */
+static bool locate(struct buf *msg, const struct buf *text, const char *path, const char *m)
+{
+	const char *quote = NULL, *p, *hit = NULL, *s;
+	size_t qn;
+	unsigned line = 1, hit_line = 0;
+
+	for (p = m; (p = strstr(p, ": ")) != NULL; p += 2)
+		quote = p + 2;
+	if (!text || !text->len || !quote)
+		return false;
+	qn = strlen(quote);
+	while (qn && isspace((unsigned char)quote[qn - 1]))
+		qn--;
+	if (qn < 3)
+		return false;
+	for (s = text->ptr; s < text->ptr + text->len; s++) {
+		if (*s == '\n') {
+			line++;
+			continue;
+		}
+		if ((size_t)(text->ptr + text->len - s) >= qn && !memcmp(s, quote, qn)) {
+			if (hit && hit_line != line)
+				return false;
+			if (!hit) {
+				hit = s;
+				hit_line = line;
+			}
+		}
+	}
+	if (!hit)
+		return false;
+	for (s = hit; s > text->ptr && s[-1] != '\n'; s--)
+		;
+	buf_printf(msg, "%s:%u:%zu: rpm: %s", path, hit_line, (size_t)(hit - s) + 1, m);
+	return true;
+}
+
 static void rpm_message(struct buf *msg, const char *err, const char *tmp, const char *abs,
-			const char *path)
+			const char *path, const struct buf *spec_text)
 {
 	const char *line = err;
 	bool any = false;
@@ -257,7 +377,8 @@ static void rpm_message(struct buf *msg, const char *err, const char *tmp, const
 					continue;
 				}
 			}
-			buf_printf(msg, "%s: rpm: %s", path, p);
+			if (!locate(msg, spec_text, path, p))
+				buf_printf(msg, "%s: rpm: %s", path, p);
 			any = true;
 		}
 		buf_release(&l);
@@ -341,8 +462,16 @@ int spec_query_internal(struct spec_info *out, char **packager, const char *path
 		goto out;
 	if (rr.status != 0) {
 		struct buf msg = BUF_INIT;
+		struct buf file = BUF_INIT;
 
-		rpm_message(&msg, rr.err.ptr, tmp, abs, path);
+		/* The spec's text, to place rpm's messages that name no line. */
+		buf_set_cap(&file, SPEC_CAP);
+		if (!text && fs_read_file(&file, abs) < 0) {
+			error_clear();
+			buf_reset(&file);
+		}
+		rpm_message(&msg, rr.err.ptr, tmp, abs, path, text ? text : &file);
+		buf_release(&file);
 		if (!msg.len)
 			buf_printf(&msg, "%s: rpm cannot parse the spec%s%s", path,
 				   rr.timed_out ? " (timed out)" : "", rr.err.len ? ": " : "");

@@ -328,4 +328,27 @@ void spec_bump_result_release(struct spec_bump_result *res);
 int spec_changelog_set_entry(struct buf *out, const char *path, const struct buf *in,
 			     const char *header, const char *text);
 
+/* ---- %patchN on rpm 4.20 and later ---- */
+
+/* True when rpm `rpm_version` (0: the host's) rejects %patchN (4.20 and later). */
+bool spec_rpm_rejects_patchn(int rpm_version);
+
+struct spec_patchn_result {
+	size_t count;            /* %patchN directives rewritten */
+	unsigned *lines;         /* 1-based line and column of each, in text order */
+	unsigned *cols;
+};
+
+/*
+ * Rewrite every %patchN directive of %prep (%patch0, %patch00012, inside
+ * %{?with_x:...}, and in %prep's comments, which rpm 4.20 expands) as
+ * "%patch -P N", which every rpm from 4.11 to 6.x accepts; the options and
+ * every other byte stay as they were. "%%patch3" (rpm's escape) is left
+ * alone. `res` (may be NULL) lists what changed; count 0 means `out` got the
+ * text unchanged. Release with spec_patchn_result_release().
+ */
+int spec_convert_patchn(struct buf *out, struct spec_patchn_result *res, const char *path,
+			const struct buf *in);
+void spec_patchn_result_release(struct spec_patchn_result *res);
+
 #endif

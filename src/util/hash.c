@@ -4,9 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <rpm/rpmcrypto.h>
-#include <rpm/rpmpgp.h>
 
+#include "compat.h"
 #include "hash.h"
 #include "buf.h"
 #include "error.h"

@@ -533,6 +533,11 @@ int ws_build_run(struct ws *ws, const struct ws_build_opts *o, struct json_objec
 		error_prefix(ret, "step 'patch' failed");
 		goto cleanup;
 	}
+	if (patched.patchn_converted)
+		ws_info_event(&o->progress, OP, "qga-forge: rpm %d.%d rejects %%patchN: rewrote %zu line%s "
+			      "of the spec as '%%patch -P N' (recorded in the workspace state)",
+			      spec_rpm_version() / 10000, spec_rpm_version() / 100 % 100,
+			      patched.patchn_converted, patched.patchn_converted == 1 ? "" : "s");
 	warn_missing_macros(ws, &o->progress);
 	ws_add_timing(timings, "patch", clock_now() - t0);
 

@@ -239,6 +239,18 @@ static int prepare(struct init_run *r, struct ws *ws)
 	spec_label = xasprintf("%s: %s", o->srpm, base);
 	if ((ret = spec_policy_check(spec, spec_label, o->no_spec_code)) < 0)
 		goto cleanup;
+	/* rpm >= 4.20 rejects %patchN: a step of its own, before %prep. */
+	{
+		size_t nconv = 0;
+		int v = spec_rpm_version();
+
+		if ((ret = ws_convert_patchn(ws, spec, OP, &nconv)) < 0)
+			goto cleanup;
+		if (nconv)
+			ws_info_event(&o->progress, OP, "qga-forge: rpm %d.%d rejects %%patchN: rewrote %zu "
+				      "line%s of the spec as '%%patch -P N' before %%prep (recorded in the "
+				      "workspace state)", v / 10000, v / 100 % 100, nconv, nconv == 1 ? "" : "s");
+	}
 	if ((ret = init_dist(r, spec, spec_label)) < 0)
 		goto cleanup;
 	ws_step_time(&o->progress, OP, &r->t, "reading the dist tag");

@@ -357,6 +357,10 @@ int ws_op_patch(struct ws *ws, struct ws_patch_result *out)
 	}
 	if ((ret = spec_policy_check(spec, NULL, false)) < 0)
 		goto out;
+	/* rpm >= 4.20 rejects %patchN: a step of its own, saved before the sync. */
+	if ((ret = ws_convert_patchn(ws, spec, "patch", &out->patchn_converted)) < 0 ||
+	    (out->patchn_converted && (ret = ws_save_state(ws)) < 0))
+		goto out;
 	base = st->baseline ? st->baseline : "refs/heads/" PATCHGEN_UPSTREAM;
 	memset(&so, 0, sizeof(so));
 	so.diffstat = true;

@@ -165,6 +165,8 @@ struct ws_patch_result {
 	bool changed;
 	char *release;                  /* "[E:]V-R" as rpm sees it; NULL when nothing to do */
 	char *changelog;                /* header line of our changelog entry, or NULL */
+	size_t patchn_converted;        /* %patchN lines first rewritten as %patch -P N, on
+					   their own (rpm >= 4.20 rejects %patchN); 0: none */
 };
 
 /*

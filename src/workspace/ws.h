@@ -222,4 +222,14 @@ void ws_default_sig(struct patchgen_sig *out);
  * change, lock files git left in WS/src/.git by the process that died
  * (index.lock, the ref's lock) are removed first. */
 
+/*
+ * Where the host's rpm rejects %patchN (4.20 and later): rewrite the
+ * workspace spec's %patchN lines as "%patch -P N" (every rpm from 4.11 reads
+ * it, so the result still builds on CentOS 7), written on its own, and
+ * record the step in the state ("spec_conversions": rpm, step, lines; the
+ * caller saves the state). *count_out is the number of lines rewritten,
+ * 0 when nothing was needed.
+ */
+int ws_convert_patchn(struct ws *ws, const char *spec, const char *step, size_t *count_out);
+
 #endif

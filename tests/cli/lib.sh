@@ -74,6 +74,52 @@ test_expect_code() {
 	fi
 }
 
+# prep_tree TOPDIR: the tree rpmbuild -bp made under TOPDIR/BUILD. rpm up to
+# 4.19 unpacks into BUILD/qemu-X; 4.20 and later into BUILD/NAME-VERSION-build/qemu-X
+# (%{builddir}). Prints nothing when there is none.
+prep_tree() {
+	local d
+	for d in "$1"/BUILD/*-build/qemu-*/ "$1"/BUILD/qemu-*/; do
+		[ -d "$d" ] && { printf '%s\n' "${d%/}"; return 0; }
+	done
+	return 1
+}
+
+# rpm_rejects_patchn: true when this host's rpm rejects %patchN (4.20 and later).
+rpm_rejects_patchn() {
+	case $(rpm --version | sed 's/[^0-9.]//g') in
+	4.1[0-9].* | 4.[0-9].*) return 1 ;;
+	*) return 0 ;;
+	esac
+}
+
+# patchn_to_p: stdin to stdout with every %patchN directive written as
+# %patch -P N, as qga-forge converts it (a sed of its own, so a test compares
+# qga-forge with something it did not make). "%%patch" stays.
+patchn_to_p() {
+	sed -E 's/(^|[^%])%patch0*([0-9]+)/\1%patch -P \2/g'
+}
+
+# spec_fixtures: the directory of the spec layout fixtures to use. Where this
+# rpm rejects %patchN, a copy in $TRASH with every fixture and expected file
+# as `--convert-patch-macros` leaves it (t3060 checks that step itself);
+# else tests/data/specs.
+spec_fixtures() {
+	local src="$SRC_ROOT/tests/data/specs" dst="$TRASH/specs" f
+	if ! rpm_rejects_patchn; then
+		printf '%s\n' "$src"
+		return 0
+	fi
+	if [ ! -d "$dst" ]; then
+		mkdir -p "$dst/expected" "$dst/bad" &&
+		for f in "$src"/*.spec "$src"/expected/*.spec "$src"/bad/*.spec; do
+			patchn_to_p <"$f" >"$dst/${f#"$src"/}" || return 1
+		done &&
+		cp "$src/mksources.sh" "$dst/" || return 1
+	fi
+	printf '%s\n' "$dst"
+}
+
 # test_cmp EXPECTED ACTUAL
 test_cmp() {
 	diff -u "$1" "$2"

@@ -61,8 +61,13 @@ test_expect_success 'state records package, version, spec and baseline' '
 test_expect_success 'the prepared tree equals what rpmbuild -bp produces' '
 	mkdir rb &&
 	rpm -i --define "_topdir $TRASH/rb" "$SRPM72" 2>/dev/null &&
+	if rpm_rejects_patchn; then
+		# as init does where rpm rejects %patchN
+		patchn_to_p <rb/SPECS/qemu-guest-agent.spec >conv.spec &&
+		mv conv.spec rb/SPECS/qemu-guest-agent.spec
+	fi &&
 	rpmbuild -bp --nodeps --define "_topdir $TRASH/rb" rb/SPECS/qemu-guest-agent.spec >/dev/null 2>&1 &&
-	tree_digest rb/BUILD/qemu-7.2.0 >expect &&
+	tree_digest "$(prep_tree rb)" >expect &&
 	(cd t1/qemu-guest-agent-7.2.0-1.el7/src && find . -path ./.git -prune -o \( -type f -o -type l \) -print |
 		LC_ALL=C sort) >files &&
 	tree_digest t1/qemu-guest-agent-7.2.0-1.el7/src | grep -v "^\./\.git/" >actual &&

@@ -2,7 +2,7 @@
 # qga-forge spec: help, usage errors (status 2) and missing files (status 1).
 . "$(dirname "$0")/lib.sh"
 
-SPECS="$SRC_ROOT/tests/data/specs"
+SPECS=$(spec_fixtures)
 
 test_expect_success 'spec --help lists the subcommands' '
 	qga-forge spec --help >out &&

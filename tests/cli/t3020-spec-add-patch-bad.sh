@@ -3,7 +3,7 @@
 # message that says what and where, the spec and its SOURCES untouched.
 . "$(dirname "$0")/lib.sh"
 
-SPECS="$SRC_ROOT/tests/data/specs"
+SPECS=$(spec_fixtures)
 BAD="$SPECS/bad"
 PATCH=qga-forge-0001-qga-add-guest-foo.patch
 
@@ -93,7 +93,15 @@ test_expect_success 'a patch number rpm cannot hold' '
 '
 
 test_expect_success '%prep names a patch no tag declares' '
-	refused "$BAD/undeclared-reference.spec" $PATCH "x.spec:16:7: patch 7 is used here but never declared"
+	# the number sits after "%patch" (col 7), or after "%patch -P " where the
+	# fixture is as --convert-patch-macros leaves it (col 11); rpm 6 refuses
+	# the spec itself while parsing it (earlier rpm only when %prep runs)
+	col=7 && { ! rpm_rejects_patchn || col=11; } &&
+	want="x.spec:16:$col: patch 7 is used here but never declared" &&
+	case $(rpm --version | sed "s/[^0-9.]//g") in
+	[6-9].*) want="x.spec:16:1: rpm: No patch number 7" ;;
+	esac &&
+	refused "$BAD/undeclared-reference.spec" $PATCH "$want"
 '
 
 test_expect_success 'patch files: empty, binary, or a name a spec cannot hold' '

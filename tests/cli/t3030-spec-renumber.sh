@@ -3,7 +3,7 @@
 # rewritten, and rpm still applies the same patches in the same order.
 . "$(dirname "$0")/lib.sh"
 
-SPECS="$SRC_ROOT/tests/data/specs"
+SPECS=$(spec_fixtures)
 
 applied() { qga-forge spec check "$1" 2>/dev/null | sed -n 's/^patch [0-9]* //p'; }
 
@@ -21,7 +21,7 @@ for spec in "$SPECS"/*.spec; do
 		rpmbuild -bp --nodeps --define "_topdir $PWD/$name" --define "_tmppath $PWD/$name/tmp" \
 			$s >$name.bp 2>&1 &&
 		{ echo base && cat $name.before; } >$name.order &&
-		test_cmp $name.order $name/BUILD/qemu-*/ORDER
+		test_cmp $name.order "$(prep_tree $name)/ORDER"
 	'
 	test_expect_success "$name: a second renumber changes nothing" '
 		s=$name/SPECS/$name.spec &&
@@ -48,6 +48,7 @@ test_expect_success 'refused: a range that would select other patches, a duplica
 	Release: 1
 	Summary: s
 	License: MIT
+	Source0: t-1.tar.gz
 	Patch1: a.patch
 	Patch9: b.patch
 	Patch2: c.patch
@@ -62,7 +63,7 @@ test_expect_success 'refused: a range that would select other patches, a duplica
 	EOF
 	cp r.spec r.orig &&
 	test_expect_code 1 qga-forge spec renumber r.spec 2>err &&
-	test_grep "r.spec:15:1: renumbering would change which patches .%autopatch -p1 -M 2. applies" err &&
+	test_grep "r.spec:16:1: renumbering would change which patches .%autopatch -p1 -M 2. applies" err &&
 	test_cmp r.orig r.spec &&
 	cp "$SPECS/bad/duplicate-number.spec" d.spec &&
 	test_expect_code 1 qga-forge spec renumber d.spec 2>err &&

@@ -3,7 +3,7 @@
 # would, a changelog entry in the style of the existing ones, rpm agrees.
 . "$(dirname "$0")/lib.sh"
 
-SPECS="$SRC_ROOT/tests/data/specs"
+SPECS=$(spec_fixtures)
 export SOURCE_DATE_EPOCH=1704067200 # Mon Jan 01 2024
 export HOME="$TRASH"
 unset QGA_FORGE_PACKAGER

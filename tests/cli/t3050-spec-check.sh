@@ -3,7 +3,7 @@
 # in the order the expanded %prep applies them; rpm's errors with their line.
 . "$(dirname "$0")/lib.sh"
 
-SPECS="$SRC_ROOT/tests/data/specs"
+SPECS=$(spec_fixtures)
 
 test_expect_success 'el7 layout: NEVR and patches in %prep order, gaps kept' '
 	qga-forge spec check "$SPECS/el7-qemu-guest-agent.spec" >out &&

@@ -68,7 +68,11 @@ test_expect_success 'the unpacked binary runs and finds its templates beside it'
 	env -u QGA_FORGE_DATADIR root/usr/bin/qga-forge add-command -w ws --name guest-frob \
 		--doc "Frob the guest." --no-generator-check >added &&
 	test_grep "a stub written by qga-forge" ws/src/qga/commands-posix.c &&
-	cmp root/usr/share/man/man1/qga-forge.1 "$SRC_ROOT/doc/qga-forge.1" &&
+	# brp-compress gzips manual pages where the host rpm has it (Debian 11)
+	for m in root/usr/share/man/man1/qga-forge.1*; do
+		case $m in *.gz) gzip -dc "$m" ;; *) cat "$m" ;; esac
+	done >man.1 &&
+	cmp man.1 "$SRC_ROOT/doc/qga-forge.1" &&
 	cmp root/usr/share/bash-completion/completions/qga-forge "$SRC_ROOT/completion/qga-forge.bash"
 '
 

@@ -56,7 +56,7 @@ test_expect_success 'spec completes its actions, then the options of an action' 
 	printf "%s\n" add-patch bump check renumber >expect &&
 	test_cmp expect got &&
 	complete qga-forge spec bump --c >got &&
-	echo --changelog >expect &&
+	printf "%s\n" --changelog --convert-patch-macros >expect &&
 	test_cmp expect got
 '
 

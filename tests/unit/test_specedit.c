@@ -457,6 +457,80 @@ static void test_specedit__renumber_unnumbered_and_ranges(void **state)
 	assert_non_null(strstr(error_last(), "would change which patches"));
 }
 
+/* spec_convert_patchn on `in`: the new text and the sites. */
+static char *convert(const char *in, struct spec_patchn_result *res)
+{
+	struct buf b = BUF_INIT, out = BUF_INIT;
+	int ret;
+
+	buf_puts(&b, in);
+	buf_puts(&out, "");
+	ret = spec_convert_patchn(&out, res, "t.spec", &b);
+	buf_release(&b);
+	assert_int_equal(ret, 0);
+	return buf_detach(&out, NULL);
+}
+
+static void test_specedit__convert_patchn(void **state)
+{
+	struct spec_patchn_result res;
+	char *got;
+
+	(void)state;
+	got = convert(HEAD "Patch0: a.patch\nPatch00012:\tb.patch\nPatch3: c.patch\n" TAIL
+		      "%setup -q\n%patch0 -p1\r\n%patch00012 -p1 -b .orig\n"
+		      "%{?with_x:%patch3 -p1}\n#%%patch3 -p1\n# %patch3 -p1, see above\n"
+		      "%patch -P 3 -p1\n%patch 3\n%patch3\n\n%build\necho %patch3\n"
+		      "\n%changelog\n- %%patch3 stays\n", &res);
+	assert_string_equal(got, HEAD "Patch0: a.patch\nPatch00012:\tb.patch\nPatch3: c.patch\n" TAIL
+			    "%setup -q\n%patch -P 0 -p1\r\n%patch -P 12 -p1 -b .orig\n"
+			    "%{?with_x:%patch -P 3 -p1}\n#%%patch3 -p1\n# %patch -P 3 -p1, see above\n"
+			    "%patch -P 3 -p1\n%patch 3\n%patch -P 3\n\n%build\necho %patch3\n"
+			    "\n%changelog\n- %%patch3 stays\n");
+	assert_int_equal(res.count, 5);
+	assert_int_equal(res.lines[0], 15);
+	assert_int_equal(res.cols[0], 1);
+	assert_int_equal(res.lines[2], 17);
+	assert_int_equal(res.cols[2], 11);
+	assert_int_equal(res.lines[3], 22);
+	assert_int_equal(res.lines[4], 19);
+	assert_int_equal(res.cols[4], 3);
+	spec_patchn_result_release(&res);
+	free(got);
+	/* nothing to do: the same bytes */
+	got = convert(HEAD "Patch1: a.patch\n" TAIL "%autosetup -p1\n", &res);
+	assert_string_equal(got, HEAD "Patch1: a.patch\n" TAIL "%autosetup -p1\n");
+	assert_int_equal(res.count, 0);
+	spec_patchn_result_release(&res);
+	free(got);
+	assert_true(spec_rpm_rejects_patchn(42000));
+	assert_true(spec_rpm_rejects_patchn(60000));
+	assert_false(spec_rpm_rejects_patchn(41900));
+	assert_false(spec_rpm_rejects_patchn(41100));
+}
+
+static void test_specedit__convert_patchn_parses_everywhere(void **state)
+{
+	struct spec_info info;
+	struct buf b = BUF_INIT, out = BUF_INIT;
+
+	(void)state;
+	/* what the host's rpm makes of the converted spec: the same patches, in order */
+	tu_write(tu_path("SOURCES/a.patch"), "x\n");
+	tu_write(tu_path("SOURCES/b.patch"), "x\n");
+	buf_puts(&b, HEAD "Patch2: b.patch\nPatch10: a.patch\n" TAIL "%setup -q -c -T\n%patch10 -p1\n"
+		 "%patch2 -p1\n");
+	assert_int_equal(spec_convert_patchn(&out, NULL, "t.spec", &b), 0);
+	tu_write(tu_path("SPECS/c.spec"), out.ptr);
+	assert_int_equal(spec_query(&info, tu_path("SPECS/c.spec"), NULL, NULL), 0);
+	assert_int_equal(info.napplied, 2);
+	assert_int_equal(info.applied[0].number, 10);
+	assert_int_equal(info.applied[1].number, 2);
+	spec_info_release(&info);
+	buf_release(&b);
+	buf_release(&out);
+}
+
 static void test_specedit__renumber_refusals(void **state)
 {
 	int ret;
@@ -697,12 +771,29 @@ static void test_specedit__changelog_set_entry(void **state)
 #define RPM_SPEC "Name: t\nVersion: 1\nRelease: 1\nSummary: s\nLicense: MIT\nSource0: t-1.tar.gz\n" \
 	"Patch1: a.patch\nPatch2: b.patch\n\n%description\nd\n\n%prep\n%setup -q\n"
 
+/*
+ * The files RPM_SPEC declares, in `dir`: rpm up to 4.16 writes explicit
+ * %patch lines into %prep only when it can see the patch files.
+ */
+static void rpm_spec_sources(const char *dir)
+{
+	char p[4096];
+
+	tu_fmt(p, "%s/t-1.tar.gz", dir);
+	tu_write(p, "not really a tarball\n");
+	tu_fmt(p, "%s/a.patch", dir);
+	tu_write(p, "x\n");
+	tu_fmt(p, "%s/b.patch", dir);
+	tu_write(p, "x\n");
+}
+
 static void test_specedit__query_order(void **state)
 {
 	struct spec_info info;
 	struct buf text = BUF_INIT;
 
 	(void)state;
+	rpm_spec_sources(tu_path("SOURCES"));
 	tu_write(tu_path("SPECS/t.spec"), RPM_SPEC "%patch -P 2 -p1\n%patch -P 1 -p1\n\n%files\n");
 	assert_int_equal(spec_query(&info, tu_path("SPECS/t.spec"), NULL, NULL), 0);
 	assert_string_equal(info.name, "t");
@@ -729,6 +820,7 @@ static void test_specedit__verify(void **state)
 
 	(void)state;
 	tu_write(tu_path("t.spec"), "");
+	rpm_spec_sources(tu_path("."));
 	buf_puts(&text, RPM_SPEC "%patch -P 1 -p1\n%patch -P 2 -p1\n");
 	assert_int_equal(spec_verify_patches(tu_path("t.spec"), &text, b, 1, NULL), 0);
 	assert_int_equal(spec_verify_patches(tu_path("t.spec"), &text, a, 1, NULL), ERR_INPUT);
@@ -747,7 +839,8 @@ static void test_specedit__verify(void **state)
 	buf_puts(&text, "Name: t\nVersion: 1\nRelease: 1\nBogusTag: x\n");
 	assert_int_equal(spec_verify_patches(tu_path("t.spec"), &text, b, 1, NULL), ERR_INPUT);
 	assert_non_null(strstr(error_last(), "t.spec:4:1: rpm: "));
-	assert_int_equal(tu_count_entries(tu_current->path), 1);
+	/* t.spec and its three sources: no temporary file is left */
+	assert_int_equal(tu_count_entries(tu_current->path), 4);
 	buf_release(&text);
 }
 
@@ -793,6 +886,8 @@ int main(void)
 		TU_TEST(test_specedit__renumber_rewrites_references),
 		TU_TEST(test_specedit__renumber_unnumbered_and_ranges),
 		TU_TEST(test_specedit__renumber_refusals),
+		TU_TEST(test_specedit__convert_patchn),
+		TU_TEST(test_specedit__convert_patchn_parses_everywhere),
 		TU_TEST(test_specedit__renumber_noop_is_identity),
 		TU_TEST(test_specedit__layout),
 		TU_TEST(test_specedit__bump_release_number),
