@@ -336,6 +336,33 @@ static void write_result(const char *path, const char *text)
 }
 
 /* Runs in the forked child: rpm's global state is ours to change. */
+
+/*
+ * rpm 6 starts each build script by sourcing %{builddir}/rpmbuild.env,
+ * which the step that makes the build directory writes (rpm 4.20's
+ * RPMBUILD_MKBUILDDIR). A %build of a tree prepared earlier (the agent's
+ * incremental build) must not remake the directory, which removes it first:
+ * the file is written here as that step writes it, where rpm has the macro.
+ */
+static int write_build_env(void)
+{
+	char *env = rpmExpand("%{?___build_pre_env}", NULL);
+	char *dir = rpmExpand("%{?builddir}", NULL);
+	char *path = NULL;
+	int ret = 0;
+
+	if (env && *env && dir && *dir) {
+		path = fs_path_join(dir, "rpmbuild.env");
+		if (!fs_is_file(path) && ((ret = fs_mkdirs(dir, 0755)) < 0 ||
+					  (ret = fs_write_atomic(path, env, strlen(env), 0644)) < 0))
+			error_prefix(ret, "cannot write '%s'", path);
+	}
+	free(path);
+	free(dir);
+	free(env);
+	return ret;
+}
+
 static int stage_child(void *arg)
 {
 	struct stage_ctx *c = arg;
@@ -413,6 +440,10 @@ static int stage_child(void *arg)
 	ba.buildAmount = c->prep_only ? RPMBUILD_PREP : b->amount;
 	if (ba.buildAmount & RPMBUILD_PREP)
 		ba.buildAmount |= QGA_RPMBUILD_MKBUILDDIR;
+	else if ((ba.buildAmount & RPMBUILD_BUILD) && write_build_env() < 0) {
+		write_result(c->result_path, error_last());
+		return 2;
+	}
 	ba.rootdir = "/";
 	rc = rpmSpecBuild(ts, spec, &ba);
 	if (c->prep_only && rc == 0) {
