@@ -5,7 +5,6 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "specedit/spec.h"
 #include "workspace/workspace.h"
 #include "util/banned.h"
 
@@ -33,13 +32,8 @@ int cmd_patch(int argc, const char **argv)
 		status = cli_fail(ret);
 		goto done;
 	}
-	if (r.patchn_converted) {
-		int v = spec_rpm_version();
-
-		cli_info("qga-forge: rpm %d.%d rejects %%patchN: rewrote %zu line%s of the spec as "
-			 "'%%patch -P N' (recorded in the workspace state)", v / 10000, v / 100 % 100,
-			 r.patchn_converted, r.patchn_converted == 1 ? "" : "s");
-	}
+	if (r.patchn_note)
+		cli_info("%s", r.patchn_note);
 	if (cli_opts.json) {
 		struct json_object *j = ws_patch_result_json(&r);
 

@@ -361,6 +361,14 @@ int ws_op_patch(struct ws *ws, struct ws_patch_result *out)
 	if ((ret = ws_convert_patchn(ws, spec, "patch", &out->patchn_converted)) < 0 ||
 	    (out->patchn_converted && (ret = ws_save_state(ws)) < 0))
 		goto out;
+	if (out->patchn_converted) {
+		int v = spec_rpm_version();
+
+		out->patchn_note = xasprintf("qga-forge: rpm %d.%d rejects %%patchN: rewrote %zu line%s "
+					     "of the spec as '%%patch -P N' (recorded in the workspace "
+					     "state)", v / 10000, v / 100 % 100, out->patchn_converted,
+					     out->patchn_converted == 1 ? "" : "s");
+	}
 	base = st->baseline ? st->baseline : "refs/heads/" PATCHGEN_UPSTREAM;
 	memset(&so, 0, sizeof(so));
 	so.diffstat = true;
@@ -498,6 +506,7 @@ void ws_patch_result_release(struct ws_patch_result *r)
 	free(r->removed);
 	free(r->release);
 	free(r->changelog);
+	free(r->patchn_note);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -167,6 +167,7 @@ struct ws_patch_result {
 	char *changelog;                /* header line of our changelog entry, or NULL */
 	size_t patchn_converted;        /* %patchN lines first rewritten as %patch -P N, on
 					   their own (rpm >= 4.20 rejects %patchN); 0: none */
+	char *patchn_note;              /* when patchn_converted: the line that says why */
 };
 
 /*
