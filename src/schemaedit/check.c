@@ -390,6 +390,17 @@ static enum tkind type_kind(const struct checker *c, const char *name, const str
 	}
 }
 
+/*
+ * The one rule for 'returns' (QEMU's schema.py: a command may return only an
+ * object type unless the returns pragma lists it): anything but a struct or
+ * a union needs the pragma. The checker and the editor (which adds the
+ * command to the pragma) both ask here.
+ */
+static bool returns_need_pragma(enum tkind k)
+{
+	return k != T_STRUCT && k != T_UNION;
+}
+
 static const char *kind_name(enum tkind k)
 {
 	switch (k) {
@@ -632,7 +643,7 @@ static int check_command(const struct checker *c, const struct qapi_def *d, char
 		rc = check_type_ref(c, rets, "command's 'returns'", true, &k, &is_array);
 		if (rc)
 			return rc;
-		if (k != T_STRUCT && k != T_UNION && !in_list(c->pragma.returns_ok, d->name))
+		if (returns_need_pragma(k) && !in_list(c->pragma.returns_ok, d->name))
 			return err(c, &rets->loc,
 				   "command's 'returns' cannot take %s%s '%s' unless the command is listed in pragma '%s'",
 				   is_array ? "an array of " : "", kind_name(k), rn->str,
@@ -1086,7 +1097,7 @@ int qapi_schema_check(const struct qapi_schema *s, const struct qapi_version *v)
 bool qapi_returns_needs_pragma(const struct qapi_schema *s, const struct qapi_def *cmd)
 {
 	const struct qapi_value *rets = qapi_dict_get(cmd->expr, "returns");
-	const struct qapi_def *d;
+	struct checker c;
 
 	if (!rets)
 		return false;
@@ -1094,10 +1105,9 @@ bool qapi_returns_needs_pragma(const struct qapi_schema *s, const struct qapi_de
 		rets = rets->n ? rets->items[0] : NULL;
 	if (!rets || rets->type != QAPI_STRING)
 		return false;
-	if (qapi_is_builtin(rets->str))
-		return true;
-	d = qapi_lookup(s, rets->str, NULL);
-	return !d || (d->meta != QAPI_STRUCT && d->meta != QAPI_UNION);
+	memset(&c, 0, sizeof(c));
+	c.root = s;
+	return returns_need_pragma(type_kind(&c, rets->str, NULL));
 }
 
 bool qapi_valid_command_name(const char *name)
