@@ -76,8 +76,8 @@ static int sign_child(void *arg)
 	struct sign_ctx *c = arg;
 	struct rpmSignArgs sa;
 
-	if (rpmReadConfigFiles(NULL, NULL) != 0) {
-		rpmlog(RPMLOG_ERR, "cannot read rpm's configuration\n");
+	if (rpmcfg_setup(NULL, NULL) < 0) {
+		rpmlog(RPMLOG_ERR, "%s\n", error_last());
 		return 1;
 	}
 	rpmPushMacro(NULL, "__gpg", NULL, c->gpg, RMIL_CMDLINE);

@@ -46,9 +46,8 @@ int srpm_setup(void)
 
 	if (done)
 		return 0;
-	rpmlogSetCallback(log_cb, NULL);
-	if (rpmReadConfigFiles(NULL, NULL) != 0)
-		return error_set(ERR_GENERIC, "cannot read rpm's configuration");
+	if (rpmcfg_setup(log_cb, NULL) < 0)
+		return ERR_GENERIC;
 	done = 1;
 	return 0;
 }
@@ -373,9 +372,8 @@ static int stage_child(void *arg)
 	size_t i;
 	int rc;
 
-	rpmlogSetCallback(NULL, NULL);
-	if (rpmReadConfigFiles(NULL, NULL) != 0) {
-		write_result(c->result_path, "cannot read rpm's configuration");
+	if (rpmcfg_setup(NULL, NULL) < 0) {
+		write_result(c->result_path, error_last());
 		return 2;
 	}
 	rpmPushMacro(NULL, "_topdir", NULL, b->topdir, RMIL_CMDLINE);

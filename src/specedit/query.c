@@ -18,6 +18,7 @@
 #include "specedit/internal.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/rpmcfg.h"
 #include "util/run.h"
 #include "util/banned.h"
 
@@ -174,8 +175,8 @@ static int query_child(void *arg)
 	size_t nhits = 0, alloc = 0, i;
 	char *packager, *staged = NULL;
 
-	if (rpmReadConfigFiles(NULL, NULL) != 0) {
-		fprintf(stderr, "error: cannot read rpm's configuration\n");
+	if (rpmcfg_setup(NULL, NULL) < 0) {
+		fprintf(stderr, "error: %s\n", error_last());
 		return 3;
 	}
 	if (a->topdir)

@@ -8,6 +8,7 @@
 #include "error.h"
 #include "fs.h"
 #include "hash.h"
+#include "rpmcfg.h"
 #include "run.h"
 #include "scratch.h"
 #include "strvec.h"

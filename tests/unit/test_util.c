@@ -10,6 +10,8 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 
+#include <rpm/rpmmacro.h>
+
 #include "util/util.h"
 #include "testutil.h"
 
@@ -1255,9 +1257,35 @@ static void test_util__buf_replace_all(void **state)
 	buf_release(&b);
 }
 
+/* librpm's one set-up: its configuration read, its messages routed where asked. */
+static int rpmcfg_seen;
+
+static int rpmcfg_collect(rpmlogRec rec, rpmlogCallbackData data)
+{
+	(void)rec;
+	*(int *)data += 1;
+	return 0;
+}
+
+static void test_util__rpmcfg_setup(void **state)
+{
+	char *v;
+
+	(void)state;
+	assert_int_equal(rpmcfg_setup(rpmcfg_collect, &rpmcfg_seen), 0);
+	v = rpmExpand("%{_topdir}", NULL);
+	assert_non_null(v);
+	assert_true(v[0] == '/');
+	free(v);
+	rpmlog(RPMLOG_WARNING, "a message for the callback\n");
+	assert_int_equal(rpmcfg_seen, 1);
+	rpmlogSetCallback(NULL, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		TU_TEST(test_util__rpmcfg_setup),
 		TU_TEST(test_util__buf_init_is_empty_string),
 		TU_TEST(test_util__buf_growth),
 		TU_TEST(test_util__buf_put_embedded_nul),
