@@ -110,8 +110,10 @@ static void describe_status(struct buf *b, int status)
 
 /*
  * A private directory for the socket, state, log and pid file. sun_path
- * holds 108 bytes: a deep $TMPDIR falls back to /tmp.
+ * holds 108 bytes: a $TMPDIR too deep for PARENT/qga-forge-smoke.XXXXXX/qga.sock
+ * falls back to /tmp.
  */
+#define SMOKE_SOCK_TAIL "/" SCRATCH_SMOKE_PREFIX "XXXXXX/qga.sock"
 static int make_dir(struct agent_proc *a, const char *tmpdir)
 {
 	const char *parent = tmpdir;
@@ -119,7 +121,8 @@ static int make_dir(struct agent_proc *a, const char *tmpdir)
 
 	if (!parent || !*parent)
 		parent = getenv("TMPDIR");
-	if (!parent || !*parent || strlen(parent) + 40 >= sizeof(((struct sockaddr_un *)0)->sun_path))
+	if (!parent || !*parent ||
+	    strlen(parent) + sizeof(SMOKE_SOCK_TAIL) > sizeof(((struct sockaddr_un *)0)->sun_path))
 		parent = "/tmp";
 	/* A killed run's directory is removed by the next qga-forge command (util/scratch.h). */
 	if ((ret = scratch_create(&a->own, parent, SCRATCH_SMOKE_PREFIX)) < 0)
