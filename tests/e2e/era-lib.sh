@@ -58,8 +58,11 @@ print(json.dumps(json.loads(buf), sort_keys=True))
 PY
 }
 
+# era_start_agent DIR AGENT: the agent alone in the background, so that $! is the
+# agent itself and not a subshell (`a && b &` backgrounds the whole list, and killing
+# that subshell would leave the agent running).
 era_start_agent() {
-	mkdir -p "$1/state" &&
+	mkdir -p "$1/state" || return 1
 	"$2" -m unix-listen -p "$1/qga.sock" -t "$1/state" -l "$1/qga.log" &
 	echo $! >"$1/pid"
 	for _ in $(seq 100); do [ -S "$1/qga.sock" ] && return 0; sleep 0.1; done

@@ -7,47 +7,11 @@
 # inputs give identical payload digests.
 . "$(dirname "$0")/../cli/lib.sh"
 
-EX="$SRC_ROOT/examples"
-export QGA_WATCHDOG_CONF="$TRASH/watchdog.conf"
-
-# A minimal guest-agent client in python (stdlib only): sync, then one command.
-cat >qga.py <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(20)
-s.connect(sys.argv[1])
-s.sendall(b'\xff{"execute": "guest-sync-delimited", "arguments": {"id": 4242}}\n')
-buf = b""
-while True:
-    data = s.recv(65536)
-    if not data:
-        sys.exit("closed")
-    buf += data
-    i = buf.rfind(b"\xff")
-    if i >= 0 and b'"return": 4242' in buf[i:]:
-        break
-req = {"execute": sys.argv[2]}
-if len(sys.argv) > 3:
-    req["arguments"] = json.loads(sys.argv[3])
-s.sendall(json.dumps(req).encode() + b"\n")
-buf = b""
-while not buf.endswith(b"\n"):
-    data = s.recv(65536)
-    if not data:
-        sys.exit("closed")
-    buf += data
-print(json.dumps(json.loads(buf), sort_keys=True))
-PY
-
-# The agent alone in the background, so $! is the agent itself (not a subshell).
-start_agent() {
-	mkdir -p "$1/state" || return 1
-	"$2" -m unix-listen -p "$1/qga.sock" -t "$1/state" -l "$1/qga.log" &
-	echo $! >"$1/pid"
-	for _ in $(seq 100); do [ -S "$1/qga.sock" ] && return 0; sleep 0.1; done
-	return 1
-}
-stop_agent() { kill "$(cat "$1/pid")" 2>/dev/null; wait "$(cat "$1/pid")" 2>/dev/null; true; }
+# The client, and starting and stopping an agent, as the era tests do them.
+. "$(dirname "$0")/era-lib.sh"
+era_client
+start_agent() { era_start_agent "$@"; }
+stop_agent() { era_stop_agent "$@"; }
 # Whatever ends this script, no agent outlives it.
 trap 'for f in "$TRASH"/run.*/pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done' EXIT
 
