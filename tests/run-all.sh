@@ -32,7 +32,11 @@ passed=0 failed=0 skipped=0 failed_names=()
 
 CHECK_MARK="QGA_FORGE_CHECK_MARK=$$-$(date +%s%N)"
 export "${CHECK_MARK?}"
-CHECK_TMP=$(mktemp -d "${TMPDIR:-/tmp}/qga-forge-check.XXXXXX") || exit 1
+# A run inside a run (the sanitizer suite runs the suites again) makes its
+# directory beside the outer one, not inside it: socket paths under it must stay
+# within the 108 bytes of sun_path.
+export QGA_FORGE_CHECK_TMPBASE="${QGA_FORGE_CHECK_TMPBASE:-${TMPDIR:-/tmp}}"
+CHECK_TMP=$(mktemp -d "$QGA_FORGE_CHECK_TMPBASE/qga-forge-check.XXXXXX") || exit 1
 export TMPDIR="$CHECK_TMP"
 
 if [ $want_unit = 1 ]; then

@@ -650,7 +650,8 @@ int qapi_schema_parse(struct qapi_schema **out, const char *fname, const char *t
 	s->fname = xstrdup(fname);
 	s->len = len;
 	s->src = xmalloc(len + 2);
-	memcpy(s->src, text, len);
+	if (len)        /* an empty file may come as NULL: memcpy's source must not be */
+		memcpy(s->src, text, len);
 	s->lex_len = len;
 	if (len == 0 || text[len - 1] != '\n')
 		s->src[s->lex_len++] = '\n';
