@@ -669,7 +669,7 @@ int qapi_schema_parse(struct qapi_schema **out, const char *fname, const char *t
 		if (s->src[i] == '\n' && i + 1 < s->lex_len)
 			s->line_starts[s->n_lines++] = i + 1;
 	/* After the line table: the message needs it for the line and column. */
-	if (memchr(text, '\0', len)) {
+	if (len && memchr(text, '\0', len)) {
 		rc = qapi_err_at(s, (size_t)((const char *)memchr(text, '\0', len) - text),
 				 "NUL byte in schema");
 		goto fail;
