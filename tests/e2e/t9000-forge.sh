@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../cli/lib.sh"
 
 # The client, and starting and stopping an agent, as the era tests do them.
-. "$(dirname "$0")/era-lib.sh"
+. "$SRC_ROOT/tests/e2e/era-lib.sh"
 era_client
 start_agent() { era_start_agent "$@"; }
 stop_agent() { era_stop_agent "$@"; }
