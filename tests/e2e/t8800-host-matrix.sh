@@ -31,10 +31,10 @@ fi
 # tests (the journal's crash safety: the same code on every host, and two
 # minutes a run) and the stock agent (a QEMU build; the agent client's json-c
 # is covered by the fake-agent suites). QGA_FORGE_MATRIX_SKIP_CLI overrides.
-# Not yet ported to the rpm 4.20 and 6.x chroots: t3200, t6020 and t7510 build
-# their own CentOS 7 style src.rpms with %patchN, which those rpms refuse to
-# write; until their fixtures take the seeded src.rpms as the others do, they
-# run on the machine itself only.
+# Not yet ported to the rpm 4.20 and 6.x chroots, where they fail: t3200 and
+# t6020 build their own CentOS 7 style src.rpms with %patchN, which those rpms
+# refuse to write; t7510's installed-file check fails there too (not yet
+# diagnosed). Until they are ported they run on the machine itself only.
 skip_cli=${QGA_FORGE_MATRIX_SKIP_CLI-t6000-kill t3200-spec-vendor-constructs t6020-kill-litter t7510-rpc-policy}
 
 cache=${QGA_FORGE_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qga-forge-test}
