@@ -14,13 +14,29 @@ export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null HOME="$TRASH"
 export SOURCE_DATE_EPOCH=1704067200
 unset QGA_FORGE_PACKAGER
 
+# host_spec SPEC DEST: SPEC as this rpm can write it into a src.rpm: rpm 4.20 and
+# later refuse %patchN, so there it is written %patch -P N (the conditionals
+# inside the continued command, which this suite is about, stay as they are).
+host_spec() {
+	if rpm_rejects_patchn; then patchn_to_p <"$1" >"$2"; else cp "$1" "$2"; fi
+}
+PATCH2_LINE='%patch2 -p1'
+rpm_rejects_patchn && PATCH2_LINE='%patch -P 2 -p1'
+
+# unpack_tiny TOP: the tiny fixture's sources in TOP/SOURCES (rpm2cpio: rpm -i of
+# a src.rpm needs --force-debian on some Debian releases, which others lack)
+unpack_tiny() {
+	mkdir -p "$1/SOURCES" "$1/SPECS" &&
+	(cd "$1/SOURCES" && rpm2cpio "$TINY" | cpio -idm --quiet)
+}
+
 # mk_srpm SPEC DIST OUTDIR: a src.rpm of SPEC with the tiny fixture's sources, built with
 # %dist DIST (as the vendor's build host had it)
 mk_srpm() {
 	local top="$TRASH/top.$(basename "$3")"
 	mkdir -p "$top" "$3" &&
-	rpm -i --force-debian --nodeps --define "_topdir $top" "$TINY" 2>/dev/null &&
-	cp "$1" "$top/SPECS/qemu-guest-agent.spec" &&
+	unpack_tiny "$top" &&
+	host_spec "$1" "$top/SPECS/qemu-guest-agent.spec" &&
 	rpmbuild -bs --nodeps --define "_topdir $top" --define "dist $2" \
 		"$top/SPECS/qemu-guest-agent.spec" >/dev/null 2>&1 &&
 	mv "$top"/SRPMS/*.src.rpm "$3/"
@@ -37,7 +53,8 @@ test_expect_success 'setup: a CentOS 7 style src.rpm 7.2.0-7.el7 with conditiona
 '
 
 test_expect_success 'rpm itself evaluates the conditionals inside the continued command' '
-	rpmspec -P "$SPECIN" >parsed 2>/dev/null &&
+	host_spec "$SPECIN" host.spec &&
+	rpmspec -P host.spec >parsed 2>/dev/null &&
 	test_grep "^    --disable-spice \\\\$" parsed &&
 	test_grep -v "%if\|%else\|%endif" parsed
 '
@@ -55,7 +72,7 @@ test_expect_success 'patch goes through the spec: tag and %prep line added, %bui
 	qga-forge patch -w ws >out 2>err &&
 	spec=ws/rpmbuild/SPECS/qemu-guest-agent.spec &&
 	test_grep "^Patch2: qga-forge-0001-qga-add-guest-foo.patch$" $spec &&
-	test_grep "^%patch2 -p1$" $spec &&
+	test_grep "^$PATCH2_LINE$" $spec &&
 	sed -n "/^%build/,/^%install/p" "$SPECIN" >build.want &&
 	sed -n "/^%build/,/^%install/p" $spec >build.got &&
 	test_cmp build.want build.got &&
@@ -63,8 +80,11 @@ test_expect_success 'patch goes through the spec: tag and %prep line added, %bui
 	test_grep "^\* .* - 10:7.2.0-7.el7.qga1$" $spec
 '
 
+# rpm 4.20 and later make a debuginfo package by default, which fails on the
+# tiny package (no ELF file in it): none is asked for.
 test_expect_success 'build keeps the vendor dist tag; the options are those rpm chose' '
-	qga-forge build -w ws --nodeps -o built --define "qga_test_build_seconds 2" >build.out 2>build.err &&
+	qga-forge build -w ws --nodeps -o built --define "qga_test_build_seconds 2" \
+		--define "debug_package %{nil}" >build.out 2>build.err &&
 	test -f built/SRPMS/qemu-guest-agent-7.2.0-7.el7.qga1.src.rpm &&
 	ls built/RPMS/*/ >rpms &&
 	test_grep "^qemu-guest-agent-7.2.0-7.el7.qga1\.[a-z0-9_]*\.rpm$" rpms &&
@@ -75,9 +95,10 @@ test_expect_success 'build keeps the vendor dist tag; the options are those rpm 
 	test_cmp opts.want x/usr/share/qemu-guest-agent/configure-options
 '
 
+# rpm 4.20 and later add a %mkbuilddir stage before %prep.
 test_expect_success 'build labels each stage with its own duration, when it ends' '
 	grep "^qga-forge: rebuild: %" build.err >stages &&
-	sed -n "s/^qga-forge: rebuild: \(%[a-z]*\) .*/\1/p" stages >names &&
+	sed -n "s/^qga-forge: rebuild: \(%[a-z]*\) .*/\1/p" stages | grep -vx %mkbuilddir >names &&
 	printf "%s\n" %prep %build %install >names.want &&
 	head -n 3 names >names.got && test_cmp names.want names.got &&
 	test_grep "^qga-forge: rebuild: %build ([23] s)$" stages &&
@@ -95,7 +116,8 @@ test_expect_success 'macros of distribution macro packages the host lacks are re
 	test_grep "warning: rpmbuild/SPECS/qemu-guest-agent.spec:$bline:1: .%systemd_post. is not defined on this host" build.err &&
 	rpm -qp --scripts built/RPMS/*/*.rpm >scripts 2>/dev/null &&
 	test_grep "^%systemd_post qemu-guest-agent.service" scripts &&
-	qga-forge spec check "$SPECIN" >check.out 2>check.err &&
+	mkdir host && host_spec "$SPECIN" host/el7-configure-conditionals.spec &&
+	qga-forge spec check host/el7-configure-conditionals.spec >check.out 2>check.err &&
 	test_grep "el7-configure-conditionals.spec:$line:1: .%systemd_post. is not defined on this host" check.err
 '
 
@@ -122,8 +144,8 @@ test_expect_success 'a package built without a dist tag is rebuilt without one' 
 test_expect_success 'a Release that does not fit the spec: a warning, nothing defined' '
 	sed "s/^Release: 7%{?dist}$/Release: %{?rel}%{!?rel:7}%{?dist}/" "$SPECIN" >odd.spec &&
 	top="$TRASH/top.odd" && mkdir -p "$top" srpm-odd &&
-	rpm -i --force-debian --nodeps --define "_topdir $top" "$TINY" 2>/dev/null &&
-	cp odd.spec "$top/SPECS/qemu-guest-agent.spec" &&
+	unpack_tiny "$top" &&
+	host_spec odd.spec "$top/SPECS/qemu-guest-agent.spec" &&
 	rpmbuild -bs --nodeps --define "_topdir $top" --define "dist .el7" --define "rel 9" \
 		"$top/SPECS/qemu-guest-agent.spec" >/dev/null 2>&1 &&
 	qga-forge init "$top"/SRPMS/qemu-guest-agent-7.2.0-9.el7.src.rpm -w ws4 >out 2>err &&

@@ -62,10 +62,13 @@ test_expect_success 'a second command is added to the same list' '
 	test_grep ",guest-get-users,guest-foo,guest-bar\"$" ws94/rpmbuild/SOURCES/qemu-ga.sysconfig.qga-forge
 '
 
+# rpmbuild of rpm 4.20 and later makes a debuginfo package by default, which
+# fails on the tiny package (no ELF file in it): none is asked for.
 test_expect_success 'the built rpm installs the edited file where the unit reads it' '
 	qga-forge build -w ws94 --srpm-only -o out94 >out 2>err &&
 	rpmbuild --rebuild --quiet --nodeps --define "_topdir $TRASH/rb" \
-		--define "_binary_payload w9.gzdio" out94/SRPMS/*.src.rpm >/dev/null 2>&1 &&
+		--define "_binary_payload w9.gzdio" --define "debug_package %{nil}" \
+		out94/SRPMS/*.src.rpm >/dev/null 2>&1 &&
 	rpm=$(ls rb/RPMS/*/*.rpm) &&
 	rpm --root "$TRASH/root" --initdb &&
 	rpm --root "$TRASH/root" -i --nodeps --noscripts --excludedocs "$rpm" 2>/dev/null &&
