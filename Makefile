@@ -35,7 +35,7 @@ CLI_OBJS   := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check check-unit check-cli check-e2e check-asan check-valgrind demo install clean bench
+.PHONY: all deps check check-unit check-cli check-e2e check-asan asan-build check-valgrind demo install clean bench
 .PHONY: check-kill
 .PHONY: deps-containers rpm
 
@@ -96,9 +96,12 @@ deps-containers:
 	@./scripts/deps.sh --containers
 
 # Every test: unit (cmocka), CLI (shell), and end to end on real QEMU sources.
+# The command-line suites run once, against the sanitizer build (run-all.sh,
+# QGA_FORGE_SAN_BUILD); the unit tests run against both builds.
 check: deps deps-containers
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
-	@./tests/run-all.sh
+	@$(MAKE) --no-print-directory asan-build
+	@QGA_FORGE_SAN_BUILD=build/asan ./tests/run-all.sh
 
 check-unit: all $(UNIT_BINS)
 	@./tests/run-all.sh --unit
@@ -161,18 +164,17 @@ rpm:
 	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS rpmbuild -ba $(RPM_NODEPS) \
 		--define '_topdir $(RPM_TOPDIR)' --define '_sourcedir $(RPM_TOPDIR)/SOURCES' qga-forge.spec
 
-# The unit and CLI tests again, built with AddressSanitizer and
-# UndefinedBehaviorSanitizer; any report fails the run.
+# The unit and CLI tests against a build with AddressSanitizer and
+# UndefinedBehaviorSanitizer (options: tests/sanitizers/env.sh); any report
+# fails the run. `make check` runs them this way.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-check-asan: deps
+asan-build:
 	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin/qga-forge \
 		OPT="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" \
 		build/asan/bin/qga-forge $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
-	 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0 \
-	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87 \
-	 QGA_FORGE_BIN_DIR=$(CURDIR)/build/asan/bin UNIT_DIR=build/asan/tests \
-	 ./tests/run-all.sh --unit --cli
+
+check-asan: deps asan-build
+	@QGA_FORGE_SAN_BUILD=build/asan UNIT_DIR=build/asan/tests ./tests/run-all.sh --unit --cli
 
 # The unit tests and a set of CLI runs under valgrind memcheck: zero errors,
 # zero definite leaks.

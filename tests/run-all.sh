@@ -6,6 +6,13 @@
 #   (none)   all three
 # Exit status is non-zero when a test failed or when no test ran.
 #
+# With QGA_FORGE_SAN_BUILD=DIR (a build made with AddressSanitizer and
+# UndefinedBehaviorSanitizer, `make check` makes build/asan): the unit tests
+# of DIR/tests run too, and the command-line suites run against DIR/bin once,
+# with the sanitizers' options of tests/sanitizers/env.sh, instead of once
+# plain and once more sanitized. The end-to-end suites and the host matrix's
+# chroots run the plain build.
+#
 # The suites run with a private TMPDIR and a mark in their environment that
 # every process they start inherits. At the end, a process that carries the
 # mark and still runs, or a temporary or staging directory of qga-forge left
@@ -39,12 +46,22 @@ export QGA_FORGE_CHECK_TMPBASE="${QGA_FORGE_CHECK_TMPBASE:-${TMPDIR:-/tmp}}"
 CHECK_TMP=$(mktemp -d "$QGA_FORGE_CHECK_TMPBASE/qga-forge-check.XXXXXX") || exit 1
 export TMPDIR="$CHECK_TMP"
 
+SAN_BUILD=${QGA_FORGE_SAN_BUILD:-}
+unit_dirs=$UNIT_DIR
+if [ -n "$SAN_BUILD" ] && [ "$SAN_BUILD/tests" != "$UNIT_DIR" ]; then
+	unit_dirs="$UNIT_DIR $SAN_BUILD/tests"
+fi
+
 if [ $want_unit = 1 ]; then
-	for t in "$UNIT_DIR"/test_*; do
+	for t in $(for d in $unit_dirs; do ls -d "$d"/test_* 2>/dev/null; done); do
 		[ -x "$t" ] || continue
 		echo "=== $t"
 		log=$(mktemp)
-		CMOCKA_MESSAGE_OUTPUT=stdout "$t" >"$log" 2>&1
+		if [ -n "$SAN_BUILD" ] && [ "${t#"$SAN_BUILD"/}" != "$t" ]; then
+			(. tests/sanitizers/env.sh && CMOCKA_MESSAGE_OUTPUT=stdout "$t") >"$log" 2>&1
+		else
+			CMOCKA_MESSAGE_OUTPUT=stdout "$t" >"$log" 2>&1
+		fi
 		rc=$?
 		cat "$log"
 		p=$(sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | tail -n 1)
@@ -65,7 +82,11 @@ run_shell_suite() {
 		[ -f "$t" ] || continue
 		echo "=== $t"
 		log=$(mktemp)
-		bash "$t" >"$log" 2>&1
+		if [ -n "$SAN_BUILD" ] && [ "${t#tests/cli/}" != "$t" ]; then
+			(. tests/sanitizers/env.sh && QGA_FORGE_BIN_DIR=$PWD/$SAN_BUILD/bin bash "$t") >"$log" 2>&1
+		else
+			bash "$t" >"$log" 2>&1
+		fi
 		rc=$?
 		cat "$log"
 		line=$(grep -E '^# .*: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
