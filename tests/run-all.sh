@@ -77,10 +77,11 @@ if [ $want_unit = 1 ]; then
 fi
 
 run_shell_suite() {
-	local t log rc line p f s
+	local t log rc line p f s t0
 	for t in "$@"; do
 		[ -f "$t" ] || continue
 		echo "=== $t"
+		t0=$(date +%s)
 		log=$(mktemp)
 		if [ -n "$SAN_BUILD" ] && [ "${t#tests/cli/}" != "$t" ]; then
 			(. tests/sanitizers/env.sh && QGA_FORGE_BIN_DIR=$PWD/$SAN_BUILD/bin bash "$t") >"$log" 2>&1
@@ -104,6 +105,7 @@ run_shell_suite() {
 			failed=$((failed + 1))
 		fi
 		[ $rc -eq 0 ] || failed_names+=("$t")
+		echo "# $(basename "$t" .sh): $(($(date +%s) - t0)) s"
 		rm -f "$log"
 	done
 }
