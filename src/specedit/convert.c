@@ -7,18 +7,11 @@
 #include "util/error.h"
 #include "util/banned.h"
 
-/*
- * Which %patch forms the host's rpm takes, by version (a table, not ifs):
- *   %patchN      rpm up to 4.19 (warned from 4.18.1), an error from 4.20
- *                ("%patchN is obsolete").
- *   %patch N     rpm 4.18 and later.
- *   %patch -P N  every rpm from 4.11 (CentOS 7) to 6.x: what conversion writes.
- */
-#define RPM_REJECTS_PATCHN_FROM 42000
-
+/* Which rpm rejects %patchN is the form table's row (forms.c). */
 bool spec_rpm_rejects_patchn(int rpm_version)
 {
-	return (rpm_version ? rpm_version : spec_rpm_version()) >= RPM_REJECTS_PATCHN_FROM;
+	return !sm_form_accepted(sm_form(SPEC_FORM_PATCHN),
+				 rpm_version ? rpm_version : spec_rpm_version());
 }
 
 static void add_site(struct spec_patchn_result *res, unsigned line, unsigned col)
@@ -32,10 +25,10 @@ static void add_site(struct spec_patchn_result *res, unsigned line, unsigned col
 	res->count++;
 }
 
-/* "%patch -P N" for the digits at s[0..n): the number in decimal, padding dropped. */
+/* "%patch -P N", the form every rpm reads the same, written by the table; padding dropped. */
 static void put_patch_p(struct buf *b, int number)
 {
-	buf_printf(b, "%%patch -P %d", number);
+	sm_form_write(b, sm_form(SPEC_FORM_PATCH_P), number, 0, -1, false);
 }
 
 /*
@@ -95,7 +88,7 @@ int spec_convert_patchn(struct buf *out, struct spec_patchn_result *res, const c
 	for (i = 0; i < sm.nrefs; i++) {
 		const struct sm_ref *r = &sm.refs[i];
 
-		if (r->form == REF_PATCHN)
+		if (r->form == SPEC_FORM_PATCHN)
 			add_site(res, (unsigned)r->line + 1,
 				 (unsigned)(r->off - 6 - sm.lines[r->line].off) + 1);
 	}
@@ -103,7 +96,7 @@ int spec_convert_patchn(struct buf *out, struct spec_patchn_result *res, const c
 		const struct sm_ref *r = &sm.refs[i];
 		struct buf b = BUF_INIT;
 
-		if (r->form != REF_PATCHN)
+		if (r->form != SPEC_FORM_PATCHN)
 			continue;
 		put_patch_p(&b, r->number);
 		sm_splice_line(&sm, r->line, r->off - 6 - sm.lines[r->line].off, r->len + 6, b.ptr,

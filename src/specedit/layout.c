@@ -44,8 +44,7 @@ int spec_layout(struct spec_layout *out, const char *path, const struct buf *in)
 		else if (plan.explicit_)
 			out->prep = SPEC_PREP_PATCH;
 		if (plan.explicit_)
-			out->form = sm_form(plan.explicit_->kind == DIR_PATCH ? plan.explicit_->form :
-					    REF_MACRO)->layout;
+			out->form = plan.explicit_->form;
 		out->git_am = sp_spec_uses_git_am(&sm);
 	}
 	free(tags);

@@ -449,7 +449,7 @@ static void parse_macrodef(struct sm *sm, size_t *alloc, size_t line, size_t i)
 }
 
 static void add_ref(struct sm *sm, size_t *alloc, size_t line, size_t off, size_t len, int number,
-		    enum sm_ref_form form, int dir)
+		    enum spec_patch_form form, int dir)
 {
 	struct sm_ref *r;
 
@@ -515,10 +515,22 @@ static bool option_takes_value(enum sm_dir_kind kind, char opt)
 	}
 }
 
+/* A number of directive d, in the form of the row the table has for where it sits. */
+static void directive_number(struct sm *sm, struct scan_ctx *c, struct sm_dir *d, int di,
+			     const struct sm_form_row *row, size_t off, size_t len, int v)
+{
+	add_ref(sm, &c->ref_alloc, d->line, off, len, v, row->form, di);
+	if (row->bound)
+		return;
+	d->nrefs++;
+	d->form = row->form;
+}
+
 static void parse_directive_args(struct sm *sm, struct scan_ctx *c, struct sm_dir *d, int di,
 				 size_t i, size_t end)
 {
 	const char *s = sm->text;
+	const struct sm_form_row *row;
 	size_t tok, n;
 	bool seen_number = false;
 
@@ -541,51 +553,38 @@ static void parse_directive_args(struct sm *sm, struct scan_ctx *c, struct sm_di
 			} else {
 				vlen = next_token(s, &i, end, &voff);
 			}
+			row = sm_form_find(d->kind, n > 2 ? AT_OPT_GLUED : AT_OPT, opt);
 			if (opt == 'p') {
 				if (token_is_number(s + voff, vlen, &v)) {
 					d->strip = v;
 					d->strip_first = !seen_number;
 				}
-			} else if (d->kind == DIR_PATCH && opt == 'P') {
-				if (token_is_number(s + voff, vlen, &v)) {
-					add_ref(sm, &c->ref_alloc, d->line, voff, vlen, v, REF_PATCH_P, di);
-					d->nrefs++;
-					d->form = REF_PATCH_P;
-					seen_number = true;
+			} else if (row && token_is_number(s + voff, vlen, &v)) {
+				directive_number(sm, c, d, di, row, voff, vlen, v);
+				if (row->form == SPEC_FORM_AUTOPATCH_MIN) {
+					d->has_min = true;
+					d->min = v;
+				} else if (row->form == SPEC_FORM_AUTOPATCH_MAX) {
+					d->has_max = true;
+					d->max = v;
 				}
-			} else if (d->kind == DIR_AUTOPATCH && (opt == 'm' || opt == 'M')) {
-				if (token_is_number(s + voff, vlen, &v)) {
-					add_ref(sm, &c->ref_alloc, d->line, voff, vlen, v,
-						opt == 'm' ? REF_AUTOPATCH_MIN : REF_AUTOPATCH_MAX, di);
-					if (opt == 'm') {
-						d->has_min = true;
-						d->min = v;
-					} else {
-						d->has_max = true;
-						d->max = v;
-					}
-				} else {
-					d->range_unknown = true;
-				}
+				seen_number = seen_number || !row->bound;
+			} else if (row && row->bound) {
+				d->range_unknown = true;
 			} else if (d->kind == DIR_AUTOSETUP && opt == 'S') {
 				if (vlen == 6 && !strncmp(s + voff, "git_am", 6))
 					d->git_am = true;
 			}
 			continue;
 		}
-		if (token_is_number(t, n, &v)) {
-			if (d->kind == DIR_PATCH) {
-				add_ref(sm, &c->ref_alloc, d->line, tok, n, v, REF_PATCH_N, di);
-				d->form = REF_PATCH_N;
-				d->nrefs++;
-				seen_number = true;
-			} else if (d->kind == DIR_AUTOPATCH) {
-				add_ref(sm, &c->ref_alloc, d->line, tok, n, v, REF_AUTOPATCH, di);
-				d->nrefs++;
-				seen_number = true;
-			}
+		row = sm_form_find(d->kind, AT_ARG, 0);
+		if (row && token_is_number(t, n, &v)) {
+			directive_number(sm, c, d, di, row, tok, n, v);
+			seen_number = true;
 		}
 	}
+	if (!d->nrefs && (row = sm_form_find(d->kind, AT_NONE, 0)))
+		d->form = row->form;
 }
 
 static int new_dir(struct sm *sm, struct scan_ctx *c, enum sm_dir_kind kind, size_t line,
@@ -665,7 +664,8 @@ static int scan_patch_macros(struct sm *sm, struct scan_ctx *c, size_t line, int
 		if (parse_number(s + j + 5, k - j - 5, &v) < 0)
 			return sm_error(sm, line, j + 5, "number '%.*s' is out of range",
 					(int)(k - j - 5), s + j + 5);
-		add_ref(sm, &c->ref_alloc, line, j + 5, k - j - 5, v, REF_MACRO, dir);
+		add_ref(sm, &c->ref_alloc, line, j + 5, k - j - 5, v,
+			sm_form_find(DIR_MACROLINE, AT_MACRO, 0)->form, dir);
 		count++;
 		i = k - 1;
 	}
@@ -730,9 +730,8 @@ static int scan_prep_line(struct sm *sm, struct scan_ctx *c, size_t line)
 			if (parse_number(s + i + 6, k - i - 6, &v) < 0)
 				return sm_error(sm, line, i + 6, "number '%.*s' is out of range",
 						(int)(k - i - 6), s + i + 6);
-			add_ref(sm, &c->ref_alloc, line, i + 6, k - i - 6, v, REF_PATCHN, di);
-			sm->dirs[di].form = REF_PATCHN;
-			sm->dirs[di].nrefs = 1;
+			directive_number(sm, c, &sm->dirs[di], di, sm_form_find(DIR_PATCH, AT_NAME, 0),
+					 i + 6, k - i - 6, v);
 			parse_directive_args(sm, c, &sm->dirs[di], di, k, dend);
 			sm->dirs[di].strip_first = false;
 		} else {
@@ -752,7 +751,7 @@ static int scan_prep_line(struct sm *sm, struct scan_ctx *c, size_t line)
 
 		sm->dirs[di].nrefs = r;
 		sm->dirs[di].all_patches = all;
-		sm->dirs[di].form = REF_MACRO;
+		sm->dirs[di].form = sm_form_find(DIR_MACROLINE, AT_MACRO, 0)->form;
 		sm->dirs[di].git_am = has_git_am(s + off, end - off);
 		for (k = refs_before; k < sm->nrefs; k++)
 			sm->refs[k].directive = di;
@@ -1118,31 +1117,4 @@ void sm_render(const struct sm *sm, struct buf *out)
 		}
 		buf_put(out, sm->after[i].ptr, sm->after[i].len);
 	}
-}
-
-static const struct sm_form_row forms[] = {
-	{ REF_PATCHN, SPEC_FORM_PATCHN, "%%patch%0*d", true, 0, 41999,
-	  "rpm %d.%d rejects %%patchN" },
-	{ REF_PATCH_N, SPEC_FORM_PATCH_N, "%%patch %0*d", false, 41800, 0,
-	  "rpm %d.%d does not know '%%patch N'" },
-	{ REF_PATCH_P, SPEC_FORM_PATCH_P, "%%patch -P %0*d", false, 0, 0, NULL },
-	{ REF_MACRO, SPEC_FORM_MACRO, NULL, false, 0, 0, NULL },
-	{ REF_AUTOPATCH, SPEC_FORM_NONE, NULL, false, 0, 0, NULL },
-	{ REF_AUTOPATCH_MIN, SPEC_FORM_NONE, NULL, false, 0, 0, NULL },
-	{ REF_AUTOPATCH_MAX, SPEC_FORM_NONE, NULL, false, 0, 0, NULL },
-};
-
-const struct sm_form_row *sm_form(enum sm_ref_form ref)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
-		if (forms[i].ref == ref)
-			return &forms[i];
-	return &forms[2];
-}
-
-bool sm_form_accepted(const struct sm_form_row *row, int rpmver)
-{
-	return (!row->rpm_min || rpmver >= row->rpm_min) && (!row->rpm_max || rpmver <= row->rpm_max);
 }

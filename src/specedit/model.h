@@ -92,45 +92,77 @@ struct sm_macrodef {
 	size_t value_off, value_len;
 };
 
-enum sm_ref_form {
-	REF_PATCHN,          /* %patch3 */
-	REF_PATCH_N,         /* %patch 3 */
-	REF_PATCH_P,         /* %patch -P 3 */
-	REF_MACRO,           /* %{PATCH3} %PATCH3 %{?PATCH3} */
-	REF_AUTOPATCH,       /* %autopatch 3 */
-	REF_AUTOPATCH_MIN,   /* %autopatch -m 3 */
-	REF_AUTOPATCH_MAX    /* %autopatch -M 3 */
+enum sm_dir_kind { DIR_SETUP, DIR_AUTOSETUP, DIR_AUTOPATCH, DIR_PATCH, DIR_MACROLINE };
+
+/* Where a directive holds a patch number: how a form is recognised. */
+enum sm_num_at {
+	AT_NONE,             /* no number at all: %patch -p1 */
+	AT_NAME,             /* glued to the directive's name: %patch3 */
+	AT_ARG,              /* an argument of its own: %patch 3, %autopatch 3 */
+	AT_OPT,              /* the value of an option, as the next argument: -P 3 */
+	AT_OPT_GLUED,        /* the value of an option, glued to it: -P3 */
+	AT_MACRO             /* %{PATCH3}, %PATCH3, %{?PATCH3} anywhere on a line */
+};
+#define AT(x) (1u << (x))
+
+/* Where a new line puts its -p option. */
+enum sm_strip_at {
+	STRIP_AS_SPEC,       /* before the number when the spec's line has it there, else after */
+	STRIP_AFTER,         /* %patch3 -p1: the number is glued to the name */
+	STRIP_BEFORE         /* %autopatch -p1 3: its options end at the first argument */
 };
 
 /*
- * The one table of the ways a %prep line names its patch: for each form,
- * what spec_layout() reports, how add-patch writes it, and which rpm
- * versions accept it (with what add-patch says when this rpm does not and
- * %patch -P N, which every rpm knows, is written instead). model.c
- * recognises the forms; patches.c writes them through this table. A new
+ * The one table of the ways a %prep line names a patch (forms.c): for each
+ * form, how model.c recognises it (the directive, where the number sits,
+ * the option it is the value of), how add-patch writes a new line in it, and
+ * which rpm versions accept it (with what add-patch says when this rpm does
+ * not and %patch -P N, which every rpm knows, is written instead). A new
  * form is one enum value, one row and its tests.
  */
 struct sm_form_row {
-	enum sm_ref_form ref;
-	enum spec_patch_form layout;  /* SPEC_FORM_NONE: not a %patch form */
-	const char *number_at;        /* how the number is written: "%patch%0*d", "%patch %0*d", "%patch -P %0*d" */
-	bool strip_after_number;      /* %patch3 -p1: -p always follows */
-	int rpm_min, rpm_max;         /* accepted from/up to this rpm (41800 = 4.18; 0: no bound) */
+	enum spec_patch_form form;
+	/* recognised */
+	enum sm_dir_kind dir;         /* the directive it is an argument of */
+	unsigned at;                  /* AT() bits: where the number sits */
+	char opt;                     /* the option whose value it is (AT_OPT*), else 0 */
+	bool bound;                   /* a bound of the range %autopatch applies, not a patch */
+	/* written: the name, then the number, and -p where strip_at says */
+	const char *name;             /* "%patch"; NULL: not written from the table */
+	const char *number;           /* the number after the name: "%0*d", " -P %0*d" */
+	enum sm_strip_at strip_at;
+	/* accepted: from/up to this rpm (41800 = 4.18; 0: no bound) */
+	int rpm_min, rpm_max;
 	const char *refused;          /* when this rpm does not accept it: "rpm %d.%d rejects %%patchN" */
 };
-const struct sm_form_row *sm_form(enum sm_ref_form ref);
-/* Does the host rpm (spec_rpm_version(): 41800 for 4.18.0) accept the form? */
+
+/* The row of a form; NULL for SPEC_FORM_NONE. */
+const struct sm_form_row *sm_form(enum spec_patch_form form);
+/* The rows, for walking the table. */
+const struct sm_form_row *sm_forms(size_t *n);
+/*
+ * The form of a number (or of its absence: AT_NONE) found at `at` in a `dir`
+ * directive, as the value of option `opt` (0: none); NULL when it names no
+ * patch there.
+ */
+const struct sm_form_row *sm_form_find(enum sm_dir_kind dir, enum sm_num_at at, char opt);
+/* Does rpm `rpmver` (spec_rpm_version(): 41800 for 4.18.0) accept the form? */
 bool sm_form_accepted(const struct sm_form_row *row, int rpmver);
+/*
+ * Append a line of the row's form applying patch `num`, zero-padded to
+ * `width` (0: none), with -p`strip` unless strip < 0, before the number when
+ * `strip_first` and the row allows it. The row must have a name.
+ */
+void sm_form_write(struct buf *out, const struct sm_form_row *row, int num, int width, int strip,
+		   bool strip_first);
 
 struct sm_ref {
 	size_t line;
 	size_t off, len;     /* the digits */
 	int number;
-	enum sm_ref_form form;
+	enum spec_patch_form form;
 	int directive;       /* index in sm->dirs, -1 for a %{PATCHn} outside one */
 };
-
-enum sm_dir_kind { DIR_SETUP, DIR_AUTOSETUP, DIR_AUTOPATCH, DIR_PATCH, DIR_MACROLINE };
 
 /* A patch-related directive of %prep. */
 struct sm_dir {
@@ -138,7 +170,7 @@ struct sm_dir {
 	size_t line;
 	size_t off, len;     /* the directive's text (to the end of the line or its enclosing macro) */
 	bool at_start;       /* begins its line, rather than sits inside %{?x:...} */
-	enum sm_ref_form form;   /* DIR_PATCH: how it names its patch */
+	enum spec_patch_form form; /* how it names its patches (the last one it names) */
 	int strip;           /* -p value, -1 when absent */
 	bool strip_first;    /* -p is written before the patch number */
 	bool no_patches;     /* %autosetup -N */

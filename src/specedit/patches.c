@@ -50,7 +50,7 @@ static int check_references(const struct sm *sm)
 		const struct sm_ref *r = &sm->refs[i];
 		bool found = false;
 
-		if (r->form == REF_AUTOPATCH_MIN || r->form == REF_AUTOPATCH_MAX)
+		if (sm_form(r->form)->bound)
 			continue;
 		for (j = 0; j < sm->ntags && !found; j++)
 			found = sm->tags[j].kind == TAG_PATCH && !sm->tags[j].commented &&
@@ -71,8 +71,7 @@ int sp_max_number(const struct sm *sm)
 		if (sm->tags[i].kind == TAG_PATCH && sm->tags[i].number > max)
 			max = sm->tags[i].number;
 	for (i = 0; i < sm->nrefs; i++)
-		if (sm->refs[i].form != REF_AUTOPATCH_MIN && sm->refs[i].form != REF_AUTOPATCH_MAX &&
-		    sm->refs[i].number > max)
+		if (!sm_form(sm->refs[i].form)->bound && sm->refs[i].number > max)
 			max = sm->refs[i].number;
 	return max;
 }
@@ -302,26 +301,6 @@ static size_t count_comment_lines(const char *comment)
 	return n;
 }
 
-/* A %patch line in `form` for patch `num`, -p `strip`, as the form table writes it. */
-static void format_patch_line(struct buf *l, enum sm_ref_form form, int num, int width, int strip,
-			      bool strip_first)
-{
-	const struct sm_form_row *row = sm_form(form);
-
-	if (!row->number_at)
-		row = sm_form(REF_PATCH_P);
-	if (strip >= 0 && strip_first && !row->strip_after_number) {
-		buf_puts(l, "%patch");
-		buf_printf(l, " -p%d", strip);
-		/* the number part of the row, after "%patch" */
-		buf_printf(l, row->number_at + strlen("%%patch"), width, num);
-		return;
-	}
-	buf_printf(l, row->number_at, width, num);
-	if (strip >= 0)
-		buf_printf(l, " -p%d", strip);
-}
-
 /* Start and end of the %{PATCHn} / %PATCHn macro whose digits a ref points at. */
 static void macro_span(const struct sm *sm, const struct sm_ref *r, size_t *b, size_t *e)
 {
@@ -348,7 +327,7 @@ static int format_macro_line(struct buf *l, const struct sm *sm, const struct sm
 				"cannot copy a patch command that spans several lines; "
 				"add the %%prep line by hand");
 	for (i = 0; i < sm->nrefs; i++) {
-		if (sm->refs[i].line != d->line || sm->refs[i].form != REF_MACRO)
+		if (sm->refs[i].line != d->line || sm->refs[i].form != SPEC_FORM_MACRO)
 			continue;
 		macro_span(sm, &sm->refs[i], &b, &e);
 		if (first == (size_t)-1) {
@@ -503,7 +482,8 @@ static int explicit_line(struct buf *line, struct buf *warn, const struct sm *sm
 			 const struct sm_dir *t, int num, int strip, int rpmver,
 			 const struct spec_add_patch_opts *opts)
 {
-	enum sm_ref_form form = t ? t->form : REF_PATCH_P;
+	const struct sm_form_row *row = sm_form(t ? t->form : SPEC_FORM_PATCH_P);
+	const struct sm_form_row *every = sm_form(SPEC_FORM_PATCH_P);
 
 	if (t && t->kind == DIR_MACROLINE) {
 		if (t->git_am && opts->patch_data && !is_mailbox(opts->patch_data, opts->patch_len))
@@ -513,23 +493,20 @@ static int explicit_line(struct buf *line, struct buf *warn, const struct sm *sm
 					opts->name);
 		return format_macro_line(line, sm, t, num);
 	}
-	if (t && t->kind == DIR_AUTOPATCH) {
-		buf_puts(line, "%autopatch");
-		if (strip >= 0)
-			buf_printf(line, " -p%d", strip);
-		buf_printf(line, " %d", num);
-		return 0;
-	}
-	if (!sm_form_accepted(sm_form(form), rpmver)) {
+	if (!row || !row->name)
+		row = every;
+	if (!sm_form_accepted(row, rpmver)) {
 		/* The row's text is a format of our own table, not of the input. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-		buf_printf(warn, sm_form(form)->refused, rpmver / 10000, rpmver / 100 % 100);
+		buf_printf(warn, row->refused, rpmver / 10000, rpmver / 100 % 100);
 #pragma GCC diagnostic pop
-		buf_printf(warn, ": writing '%%patch -P %d' instead\n", num);
-		form = REF_PATCH_P;
+		buf_puts(warn, ": writing '");
+		sm_form_write(warn, every, num, 0, -1, false);
+		buf_puts(warn, "' instead\n");
+		row = every;
 	}
-	format_patch_line(line, form, num, t ? ref_width(sm, t) : 0, strip, t ? t->strip_first : false);
+	sm_form_write(line, row, num, t ? ref_width(sm, t) : 0, strip, t ? t->strip_first : false);
 	return 0;
 }
 
@@ -763,7 +740,7 @@ int spec_remove_patch(struct buf *out, const char *path, const struct buf *in, c
 		const struct sm_ref *r = &sm.refs[i];
 		const struct sm_dir *d = r->directive >= 0 ? &sm.dirs[r->directive] : NULL;
 
-		if (r->number != t->number || r->form == REF_AUTOPATCH_MIN || r->form == REF_AUTOPATCH_MAX)
+		if (r->number != t->number || sm_form(r->form)->bound)
 			continue;
 		if (!d || d->nrefs != 1 || !d->at_start) {
 			ret = sm_error(&sm, r->line, r->off,

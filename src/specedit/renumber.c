@@ -114,10 +114,10 @@ int spec_renumber(struct buf *out, struct spec_renumber_map **map, size_t *nmap,
 		bool found;
 		int v;
 
-		if (r->form == REF_AUTOPATCH_MIN || r->form == REF_AUTOPATCH_MAX) {
+		if (sm_form(r->form)->bound) {
 			const struct sm_dir *d = &sm.dirs[r->directive];
 
-			if (map_range(d, old, new_, n, r->form == REF_AUTOPATCH_MIN, &v) < 0) {
+			if (map_range(d, old, new_, n, r->form == SPEC_FORM_AUTOPATCH_MIN, &v) < 0) {
 				ret = sm_error(&sm, r->line, d->off,
 					       "renumbering would change which patches '%.*s' applies",
 					       (int)d->len, sm.text + d->off);
@@ -139,8 +139,9 @@ int spec_renumber(struct buf *out, struct spec_renumber_map **map, size_t *nmap,
 		bool found;
 		int v;
 
-		if (r->form == REF_AUTOPATCH_MIN || r->form == REF_AUTOPATCH_MAX)
-			map_range(&sm.dirs[r->directive], old, new_, n, r->form == REF_AUTOPATCH_MIN, &v);
+		if (sm_form(r->form)->bound)
+			map_range(&sm.dirs[r->directive], old, new_, n, r->form == SPEC_FORM_AUTOPATCH_MIN,
+				  &v);
 		else
 			v = lookup(old, new_, n, r->number, &found);
 		if (v == r->number)

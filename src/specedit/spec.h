@@ -82,12 +82,22 @@ enum spec_prep_style {
 	SPEC_PREP_AUTO       /* %autosetup or %autopatch applies the patches */
 };
 
+/*
+ * How a %prep line names a patch. specedit's one table of forms says, for
+ * each, how it is recognised in a %prep line, how a new line is written in
+ * it and which rpm versions accept it; spec_layout() reports the form of the
+ * last line that names patches.
+ */
 enum spec_patch_form {
-	SPEC_FORM_NONE,      /* no %patch line to copy */
-	SPEC_FORM_PATCHN,    /* %patch3 -p1         (rpm up to 4.19) */
-	SPEC_FORM_PATCH_N,   /* %patch 3 -p1        (rpm 4.18 and later) */
-	SPEC_FORM_PATCH_P,   /* %patch -P 3 -p1     (every rpm) */
-	SPEC_FORM_MACRO      /* a line using %{PATCH3}, e.g. git am %{PATCH3} */
+	SPEC_FORM_NONE,          /* no %patch line to copy */
+	SPEC_FORM_PATCHN,        /* %patch3 -p1         (rpm up to 4.19) */
+	SPEC_FORM_PATCH_N,       /* %patch 3 -p1        (rpm 4.18 and later) */
+	SPEC_FORM_PATCH_P,       /* %patch -P 3 -p1     (every rpm) */
+	SPEC_FORM_PATCH_PN,      /* %patch -P3 -p1      (every rpm) */
+	SPEC_FORM_MACRO,         /* a line using %{PATCH3}, e.g. git am %{PATCH3} */
+	SPEC_FORM_AUTOPATCH,     /* %autopatch -p1 3    (rpm 4.18 and later) */
+	SPEC_FORM_AUTOPATCH_MIN, /* %autopatch -m 3: a bound of the range it applies */
+	SPEC_FORM_AUTOPATCH_MAX  /* %autopatch -M 3 */
 };
 
 struct spec_patch_tag {

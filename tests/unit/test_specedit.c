@@ -3,7 +3,8 @@
  * small inline specs (exact expected text), and rpm's view of a spec
  * (spec_query, spec_verify_patches) on specs written to the test directory.
  * The layout fixtures under tests/data/specs are exercised by the CLI tests
- * with rpmbuild itself.
+ * with rpmbuild itself. The table of %patch forms (model.h, internal to the
+ * module) is walked both ways: each row's line written, then read back.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "specedit/spec.h"
+#include "specedit/model.h"
 #include "util/util.h"
 #include "testutil.h"
 #include "util/banned.h"
@@ -555,6 +557,213 @@ static void test_specedit__renumber_noop_is_identity(void **state)
 	free(got);
 }
 
+/* ---- the table of forms: each row written, and recognised back ---- */
+
+#define FORM_SPEC HEAD "Patch3: c.patch\n" TAIL "%setup -q\n"
+
+/* A line naming patch 3 where `at` says, built from the row's recognition columns. */
+static void form_line(struct buf *b, const struct sm_form_row *row, enum sm_num_at at)
+{
+	const char *name = row->dir == DIR_AUTOPATCH ? "%autopatch" : "%patch";
+
+	switch (at) {
+	case AT_NONE:
+		buf_printf(b, "%s -p1", name);
+		break;
+	case AT_NAME:
+		buf_printf(b, "%s3 -p1", name);
+		break;
+	case AT_ARG:
+		buf_printf(b, "%s -p1 3", name);
+		break;
+	case AT_OPT:
+		buf_printf(b, "%s -p1 -%c 3", name, row->opt);
+		break;
+	case AT_OPT_GLUED:
+		buf_printf(b, "%s -p1 -%c3", name, row->opt);
+		break;
+	case AT_MACRO:
+		buf_puts(b, "git am %{PATCH3}");
+		break;
+	}
+}
+
+/* What the model reads of a %prep line: its directive, and the form of its one reference. */
+struct read_back {
+	enum spec_patch_form dir_form, ref_form;  /* ref_form: SPEC_FORM_NONE without a reference */
+	int number, strip;
+	size_t digits;
+	bool strip_first;
+};
+
+/* Parse FORM_SPEC + `line`: what the model reads of that last line. */
+static void read_form(struct read_back *out, const char *line)
+{
+	struct buf text = BUF_INIT;
+	struct sm sm;
+	const struct sm_dir *d;
+	size_t i, nrefs = 0;
+
+	memset(out, 0, sizeof(*out));
+	buf_puts(&text, FORM_SPEC);
+	buf_puts(&text, line);
+	buf_puts(&text, "\n");
+	if (sm_parse(&sm, "t.spec", text.ptr, text.len) < 0)
+		fail_msg("'%s': %s", line, error_last());
+	assert_true(sm.ndirs >= 2);
+	d = &sm.dirs[sm.ndirs - 1];
+	out->dir_form = d->form;
+	out->strip = d->strip;
+	out->strip_first = d->strip_first;
+	out->ref_form = SPEC_FORM_NONE;
+	for (i = 0; i < sm.nrefs; i++) {
+		if (sm.refs[i].line != d->line)
+			continue;
+		nrefs++;
+		out->ref_form = sm.refs[i].form;
+		out->number = sm.refs[i].number;
+		out->digits = sm.refs[i].len;
+	}
+	assert_true(nrefs <= 1);
+	sm_release(&sm);
+	buf_release(&text);
+}
+
+static void test_specedit__form_table_recognises_each_row(void **state)
+{
+	const struct sm_form_row *forms, *row;
+	size_t n, i;
+	int f;
+
+	(void)state;
+	forms = sm_forms(&n);
+	assert_null(sm_form(SPEC_FORM_NONE));
+	for (f = SPEC_FORM_NONE + 1; f <= SPEC_FORM_AUTOPATCH_MAX; f++)
+		assert_non_null(sm_form((enum spec_patch_form)f));
+	for (i = 0; i < n; i++) {
+		enum sm_num_at at;
+
+		row = &forms[i];
+		assert_ptr_equal(sm_form(row->form), row);
+		assert_int_not_equal(row->at, 0);
+		for (at = AT_NONE; at <= AT_MACRO; at++) {
+			struct buf line = BUF_INIT;
+			struct read_back got;
+
+			if (!(row->at & AT(at)))
+				continue;
+			/* One row per place a number can sit: recognition is a lookup. */
+			assert_ptr_equal(sm_form_find(row->dir, at, row->opt), row);
+			form_line(&line, row, at);
+			read_form(&got, line.ptr);
+			if (at == AT_NONE) {
+				assert_int_equal(got.ref_form, SPEC_FORM_NONE);
+				assert_int_equal(got.dir_form, row->form);
+			} else {
+				if (got.ref_form != row->form)
+					fail_msg("'%s': read as form %d, not %d", line.ptr,
+						 got.ref_form, row->form);
+				assert_int_equal(got.number, 3);
+				if (!row->bound)
+					assert_int_equal(got.dir_form, row->form);
+			}
+			buf_release(&line);
+		}
+	}
+	/* Options that are not patch numbers name no patch. */
+	assert_null(sm_form_find(DIR_PATCH, AT_OPT, 'p'));
+	assert_null(sm_form_find(DIR_PATCH, AT_OPT, 'F'));
+	assert_null(sm_form_find(DIR_AUTOSETUP, AT_ARG, 0));
+	assert_null(sm_form_find(DIR_AUTOPATCH, AT_NONE, 0));
+}
+
+/* An rpm version inside, or (outside) outside, the row's bounds; 0 when it has none there. */
+static int version_for(const struct sm_form_row *row, bool outside)
+{
+	if (!outside)
+		return row->rpm_min ? row->rpm_min : row->rpm_max ? row->rpm_max : 41800;
+	if (row->rpm_min)
+		return row->rpm_min - 100;
+	return row->rpm_max ? row->rpm_max + 1 : 0;
+}
+
+/* add-patch after a line of the row's form: the new line is the row's line for patch 4. */
+static void assert_added_in_form(const struct sm_form_row *row, const char *line, int width,
+				 bool strip_first, bool outside)
+{
+	const struct sm_form_row *every = sm_form(SPEC_FORM_PATCH_P);
+	struct spec_add_patch_result res;
+	struct buf spec = BUF_INIT, want = BUF_INIT, note = BUF_INIT;
+	int rpmver = version_for(row, outside);
+	char *got;
+
+	if (!rpmver)
+		return;
+	buf_puts(&spec, FORM_SPEC);
+	buf_puts(&spec, line);
+	buf_puts(&spec, "\n");
+	buf_puts(&want, HEAD "Patch3: c.patch\nPatch4: new.patch\n" TAIL "%setup -q\n");
+	buf_puts(&want, line);
+	buf_puts(&want, "\n");
+	sm_form_write(&want, outside ? every : row, 4, width, 1, strip_first);
+	buf_puts(&want, "\n");
+	got = add_full(spec.ptr, "new.patch", NULL, PLAIN, rpmver, &res);
+	if (!got)
+		fail_msg("'%s' at rpm %d: %s", line, rpmver, error_last());
+	assert_string_equal(got, want.ptr);
+	if (outside) {
+		sm_form_write(&note, every, 4, 0, -1, false);
+		assert_non_null(strstr(res.warnings.ptr, note.ptr));
+	} else {
+		assert_int_equal(res.warnings.len, 0);
+	}
+	free(got);
+	spec_add_patch_result_release(&res);
+	buf_release(&note);
+	buf_release(&want);
+	buf_release(&spec);
+}
+
+static void test_specedit__form_table_writes_each_row(void **state)
+{
+	static const int widths[] = { 0, 4 };
+	const struct sm_form_row *forms, *row;
+	size_t n, i, w;
+	int first, written = 0;
+
+	(void)state;
+	forms = sm_forms(&n);
+	for (i = 0; i < n; i++) {
+		row = &forms[i];
+		if (!row->name)
+			continue;
+		for (w = 0; w < sizeof(widths) / sizeof(widths[0]); w++) {
+			for (first = 0; first <= 1; first++) {
+				struct buf line = BUF_INIT;
+				struct read_back got;
+
+				sm_form_write(&line, row, 3, widths[w], 1, first);
+				read_form(&got, line.ptr);
+				if (got.ref_form != row->form || got.dir_form != row->form)
+					fail_msg("'%s' written as form %d, read as %d", line.ptr,
+						 row->form, got.ref_form);
+				assert_int_equal(got.number, 3);
+				assert_int_equal(got.digits, widths[w] ? (size_t)widths[w] : 1);
+				assert_int_equal(got.strip, 1);
+				assert_int_equal(got.strip_first, row->strip_at == STRIP_BEFORE ||
+						 (row->strip_at == STRIP_AS_SPEC && first));
+				/* The new line puts -p where the spec's line has it. */
+				assert_added_in_form(row, line.ptr, widths[w], got.strip_first, false);
+				assert_added_in_form(row, line.ptr, widths[w], got.strip_first, true);
+				buf_release(&line);
+				written++;
+			}
+		}
+	}
+	/* %patchN, %patch N, %patch -P N, %patch -PN and %autopatch N. */
+	assert_int_equal(written, 5 * 2 * 2);
+}
+
 /* ---- layout ---- */
 
 static void test_specedit__layout(void **state)
@@ -889,6 +1098,8 @@ int main(void)
 		TU_TEST(test_specedit__convert_patchn),
 		TU_TEST(test_specedit__convert_patchn_parses_everywhere),
 		TU_TEST(test_specedit__renumber_noop_is_identity),
+		TU_TEST(test_specedit__form_table_recognises_each_row),
+		TU_TEST(test_specedit__form_table_writes_each_row),
 		TU_TEST(test_specedit__layout),
 		TU_TEST(test_specedit__bump_release_number),
 		TU_TEST(test_specedit__bump_baserelease_and_style),
