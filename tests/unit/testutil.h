@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -264,6 +265,76 @@ static inline int tu_dir_has(const char *dir, const char *part)
 			found = 1;
 	closedir(d);
 	return found;
+}
+
+/* True when `prog` is an executable file in a directory of $PATH. */
+static inline int tu_have_program(const char *prog)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char full[PATH_MAX];
+
+	for (p = path ? path : ""; *p; p = *end ? end + 1 : end) {
+		int n;
+
+		end = strchr(p, ':');
+		if (!end)
+			end = p + strlen(p);
+		n = snprintf(full, sizeof(full), "%.*s/%s", (int)(end - p), p, prog);
+		if (end > p && n > 0 && (size_t)n < sizeof(full) && access(full, X_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A package built by rpmbuild itself: `mode` ("-bb", "-ba") of `spec_text`,
+ * written to <test dir>/t.spec, with the private topdir <test dir>/top, a
+ * fast payload, and `defines` ("NAME VALUE" each, NULL-terminated, or NULL)
+ * as more --define options. Skips the test where there is no rpmbuild; fails
+ * it with rpmbuild's output when the build fails.
+ */
+static inline void tu_rpmbuild(const char *mode, const char *spec_text, const char *const *defines)
+{
+	char spec[PATH_MAX], top[PATH_MAX + 16], log[PATH_MAX];
+	const char *argv[32] = { "rpmbuild", mode, "--quiet", "--nodeps", "--define", top,
+				 "--define", "_binary_payload w9.gzdio" };
+	size_t n = 8, i;
+	int status, fd;
+	pid_t pid;
+	char *out;
+
+	if (!tu_have_program("rpmbuild"))
+		skip();
+	tu_fmt(spec, "%s", tu_path("t.spec"));
+	tu_fmt(top, "_topdir %s", tu_path("top"));
+	tu_fmt(log, "%s", tu_path("rpmbuild.log"));
+	tu_write(spec, spec_text);
+	for (i = 0; defines && defines[i]; i++) {
+		if (n + 4 > sizeof(argv) / sizeof(argv[0]))
+			fail_msg("tu_rpmbuild: too many defines");
+		argv[n++] = "--define";
+		argv[n++] = defines[i];
+	}
+	argv[n++] = spec;
+	argv[n] = NULL;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		fail_msg("fork: %s", strerror(errno));
+	if (pid == 0) {
+		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		fail_msg("waitpid: %s", strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		out = tu_read(log);
+		fail_msg("rpmbuild %s failed (status 0x%x):\n%s", mode, (unsigned)status,
+			 out ? out : "");
+	}
 }
 
 static inline long long tu_now_ms(void)
