@@ -57,10 +57,10 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libqgaforge.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(BUILD)/libqgaforge.a $(LIBS) \
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -MMD -MP -Itests/unit -o $@ $< $(BUILD)/libqgaforge.a $(LIBS) \
 		$(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_BINS:=.d)
 
 # Build-time probes of the host's libraries (src/util/compat.h has one shim
 # per difference): each compiles a one-line program against the headers the
