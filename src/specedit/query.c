@@ -159,6 +159,34 @@ static char *stage_sources(rpmSpec spec, const char *sourcedir)
 	return dir;
 }
 
+/* Every package of the spec, as rpm's parser has it: [name, epoch|null, version, release, summary]. */
+static json_object *package_list(rpmSpec spec)
+{
+	json_object *pkgs = json_object_new_array();
+	rpmSpecPkgIter pi = rpmSpecPkgIterInit(spec);
+	rpmSpecPkg pkg;
+
+	while ((pkg = rpmSpecPkgIterNext(pi)) != NULL) {
+		Header h = rpmSpecPkgHeader(pkg);
+		json_object *e = json_object_new_array();
+		const rpmTagVal tags[] = { RPMTAG_NAME, RPMTAG_EPOCH, RPMTAG_VERSION, RPMTAG_RELEASE,
+					   RPMTAG_SUMMARY };
+		size_t i;
+
+		for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+			char *v = NULL;
+
+			if (headerIsEntry(h, tags[i]))
+				v = headerGetAsString(h, tags[i]);
+			json_object_array_add(e, v ? json_object_new_string(v) : NULL);
+			free(v);
+		}
+		json_object_array_add(pkgs, e);
+	}
+	rpmSpecPkgIterFree(pi);
+	return pkgs;
+}
+
 /* Runs in the child: everything rpm does stays there. */
 static int query_child(void *arg)
 {
@@ -219,6 +247,7 @@ static int query_child(void *arg)
 	packager = rpmExpand("%{?packager}", NULL);
 	json_object_object_add(o, "packager", json_object_new_string(packager ? packager : ""));
 	free(packager);
+	json_object_object_add(o, "packages", package_list(spec));
 
 	patches = json_object_new_array();
 	applied = json_object_new_array();
@@ -503,6 +532,24 @@ int spec_query_internal(struct spec_info *out, char **packager, const char *path
 	v = NULL;
 	json_object_object_get_ex(o, "sources", &v);
 	parse_srcs(&out->sources, &out->nsources, v);
+	if (json_object_object_get_ex(o, "packages", &v) && json_object_is_type(v, json_type_array)) {
+		size_t i, k, n = json_object_array_length(v);
+
+		out->packages = xcalloc(n + 1, sizeof(*out->packages));
+		for (i = 0; i < n; i++) {
+			json_object *e = json_object_array_get_idx(v, i);
+			char **f[] = { &out->packages[i].name, &out->packages[i].epoch,
+				       &out->packages[i].version, &out->packages[i].release,
+				       &out->packages[i].summary };
+
+			for (k = 0; k < 5; k++) {
+				json_object *x = json_object_array_get_idx(e, k);
+
+				*f[k] = x ? xstrdup(json_object_get_string(x)) : NULL;
+			}
+		}
+		out->npackages = n;
+	}
 	if (json_object_object_get_ex(o, "undefined", &v) && json_object_is_type(v, json_type_array)) {
 		size_t i, n = json_object_array_length(v);
 
@@ -556,6 +603,14 @@ void spec_info_release(struct spec_info *info)
 	free_srcs(info->sources, info->nsources);
 	for (size_t i = 0; i < info->nundefined; i++)
 		free(info->undefined[i]);
+	for (size_t i = 0; i < info->npackages; i++) {
+		free(info->packages[i].name);
+		free(info->packages[i].epoch);
+		free(info->packages[i].version);
+		free(info->packages[i].release);
+		free(info->packages[i].summary);
+	}
+	free(info->packages);
 	free(info->undefined);
 	memset(info, 0, sizeof(*info));
 }

@@ -210,6 +210,10 @@ struct spec_src {
 	char *file;                     /* file name as rpm expanded it */
 };
 
+struct spec_pkg {
+	char *name, *epoch, *version, *release, *summary;   /* NULL when the header has none */
+};
+
 struct spec_info {
 	char *name;
 	char *epoch;                    /* NULL when the spec has no Epoch */
@@ -221,6 +225,8 @@ struct spec_info {
 	size_t napplied;
 	struct spec_src *sources;       /* Source tags (not patches), in rpm's number order */
 	size_t nsources;
+	struct spec_pkg *packages;      /* every package rpm's parser made, the main one first */
+	size_t npackages;
 	char **undefined;               /* macros of spec_dist_macros() that stay undefined once
 					   rpm has read the host's configuration and the spec */
 	size_t nundefined;
@@ -360,5 +366,43 @@ struct spec_patchn_result {
 int spec_convert_patchn(struct buf *out, struct spec_patchn_result *res, const char *path,
 			const struct buf *in);
 void spec_patchn_result_release(struct spec_patchn_result *res);
+
+
+/* ---- agent-only builds (agentonly.c) ---- */
+
+struct spec_agent_only_opts {
+	const char *main_name;          /* the spec's Name, as rpm expands it (spec_query) */
+	const char *subpackage;         /* "qemu-guest-agent" */
+	const char *qemu_version;       /* the tree's VERSION: chooses configure's options */
+};
+
+struct spec_agent_only_result {
+	unsigned package_line;          /* 1-based line of the vendor's %package -n SUB */
+	unsigned files_line;            /* ... and of its %files -n SUB */
+	char *agent_path;               /* qemu-ga's %files entry as written ("%{_bindir}/qemu-ga") */
+	size_t kept_install_lines;      /* vendor %install lines kept (they place SUB's files) */
+	size_t kept_buildrequires, dropped_buildrequires;
+	size_t dropped_sections;
+};
+
+/*
+ * The agent-only spec of a vendor spec whose subpackage `o->subpackage`
+ * holds the guest agent: the preamble (BuildRequires cut down to what the
+ * agent needs), the main %description, SUB's %package, %description,
+ * scriptlets and %files, %prep and %changelog, copied line for line; every
+ * other package's sections, %check and %clean dropped (their conditionals
+ * and macro definitions kept, so the rest reads as before); %build written
+ * for the agent alone with the options of that QEMU release; %install
+ * installs the agent where SUB's %files lists it, then the vendor's
+ * %install lines that name SUB's files. The main package has no %files, so
+ * rpm builds SUB alone, with the main package's epoch, version and release.
+ * Errors: the file's sections missing, no qemu-ga in SUB's %files, QEMU
+ * older than 5.2 (spec_agent_only_supported()).
+ */
+int spec_derive_agent_only(struct buf *out, struct spec_agent_only_result *res, const char *path,
+			   const struct buf *in, const struct spec_agent_only_opts *o);
+void spec_agent_only_result_release(struct spec_agent_only_result *r);
+/* 0 when an agent-only build knows QEMU `qemu_version`'s configure, else an error saying so. */
+int spec_agent_only_supported(const char *qemu_version);
 
 #endif
