@@ -34,7 +34,7 @@ int cmd_build(int argc, const char **argv)
 	const char **defines = NULL;
 	const char *outdir = NULL;
 	char *container = NULL, *mock = NULL;  /* allocated by popt */
-	int nodeps = 0, jobs = 0, srpm_only = 0, status, nargs, ret;
+	int nodeps = 0, jobs = 0, srpm_only = 0, agent_only = 0, status, nargs, ret;
 	struct poptOption table[] = {
 		{ "output", 'o', POPT_ARG_STRING, &outdir, 0,
 		  "where the rpms, the agent and manifest.json go (default: WS/out)", "OUTDIR" },
@@ -45,6 +45,8 @@ int cmd_build(int argc, const char **argv)
 		{ "jobs", 'j', POPT_ARG_INT, &jobs, 0, "parallel make/ninja jobs", "N" },
 		{ "srpm-only", '\0', POPT_ARG_NONE, &srpm_only, 0,
 		  "write the src.rpm and stop (for mock, Koji or COPR)", NULL },
+		{ "agent-only", '\0', POPT_ARG_NONE, &agent_only, 0,
+		  "a qemu or qemu-kvm src.rpm: build its qemu-guest-agent subpackage alone", NULL },
 		{ "container", '\0', POPT_ARG_STRING, &container, 0,
 		  "rebuild the src.rpm in a container with that distribution's rpm and compiler "
 		  "(el7: image qga-forge-el7, podman or docker)", "el7" },
@@ -79,6 +81,11 @@ int cmd_build(int argc, const char **argv)
 		status = cli_usage("build", "--container, --mock and --srpm-only exclude one another");
 		goto out;
 	}
+	if (agent_only && (container || mock || srpm_only)) {
+		status = cli_usage("build", "--agent-only builds on this host: not with --container, "
+				   "--mock or --srpm-only");
+		goto out;
+	}
 	if (mock && (!*mock || mock[0] == '-')) {
 		status = cli_usage("build", "--mock '%s': expected a mock configuration name", mock);
 		goto out;
@@ -95,6 +102,7 @@ int cmd_build(int argc, const char **argv)
 	o.srpm_only = srpm_only;
 	o.container = container;
 	o.mock_config = mock;
+	o.agent_only = agent_only;
 	o.datadir = cli_datadir();
 	o.progress = cli_progress(&pr, cli_opts.quiet, cli_opts.json);
 	if ((ret = ws_op_build(ws, &o, &m)) < 0) {

@@ -98,6 +98,7 @@ int cmd_forge(int argc, const char **argv)
 	const char **commands = NULL, **defines = NULL, **calls = NULL;
 	const char *outdir = NULL;
 	int nodeps = 0, jobs = 0, force = 0, no_smoke = 0, smoke_vm = 0, strict = 0, status, nargs;
+	int agent_only = 0;
 	int ret = 0;
 	struct poptOption table[] = {
 		{ "command", 'c', POPT_ARG_ARGV, &commands, 0,
@@ -118,6 +119,8 @@ int cmd_forge(int argc, const char **argv)
 		  "do not start the agent after the build", NULL },
 		{ "vm", '\0', POPT_ARG_NONE, &smoke_vm, 0,
 		  "smoke-test in a small VM over a virtio-serial port (smoke --vm)", NULL },
+		{ "agent-only", '\0', POPT_ARG_NONE, &agent_only, 0,
+		  "a qemu or qemu-kvm src.rpm: build its qemu-guest-agent subpackage alone", NULL },
 		{ "force", 'f', POPT_ARG_NONE, &force, 0,
 		  "replace the workspace directory when it exists", NULL },
 		CLI_COMMON_OPTIONS,
@@ -163,6 +166,7 @@ int cmd_forge(int argc, const char **argv)
 	o.force = force;
 	o.no_smoke = no_smoke;
 	o.smoke_vm = smoke_vm;
+	o.agent_only = agent_only;
 	o.strict = strict;
 	o.jobs = jobs;
 	o.datadir = cli_datadir();

@@ -141,4 +141,27 @@ void ws_add_timing(struct json_object *timings, const char *step, double seconds
 /* Write OUTDIR/manifest.json (pretty JSON, replaced atomically). */
 int ws_write_manifest(const char *outdir, struct json_object *m);
 
+
+/* ---- op_agent_only.c: build --agent-only ---- */
+enum ws_agent_only_mode {
+	WS_AGENT_ONLY_NONE,
+	WS_AGENT_ONLY_SUBPACKAGE,       /* qemu-guest-agent is a subpackage: derive a spec */
+	WS_AGENT_ONLY_WHOLE             /* the src.rpm is qemu-guest-agent itself: build it as is */
+};
+struct ws_agent_only_plan {
+	enum ws_agent_only_mode mode;
+	char *vendor_name;              /* the spec's main package */
+	char *evr;                      /* qemu-guest-agent's [E:]V-R as the workspace spec has it */
+};
+/* Which package of the workspace's spec is the agent (rpm's parse); an input error when none. */
+int ws_agent_only_plan(struct ws *ws, struct ws_agent_only_plan *out);
+void ws_agent_only_plan_release(struct ws_agent_only_plan *p);
+/*
+ * Derive the agent-only spec of `vendor_spec` (installed in a rebuild
+ * topdir): written beside it, where rpmbuild reads it (*spec_out, caller
+ * frees), and into OUTDIR for inspection, both NAME.agent-only.spec.
+ */
+int ws_agent_only_spec(char **spec_out, struct ws *ws, const struct ws_agent_only_plan *plan,
+		       const char *vendor_spec, const char *outdir, const struct ws_progress *pr);
+
 #endif

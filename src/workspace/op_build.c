@@ -405,7 +405,8 @@ static struct json_object *manifest(struct ws *ws, const struct ws_build_opts *o
 
 /* Rebuild the src.rpm on this host, in a fixed private topdir. */
 static int rebuild_on_host(struct scratch *rdir, struct ws *ws, const struct ws_build_opts *o,
-			   const char *srpm, const char *rpmsdir, const char *log)
+			   const char *srpm, const char *rpmsdir, const char *log,
+			   const struct ws_agent_only_plan *plan, const char *out, char **derived)
 {
 	struct srpm_info info;
 	struct strvec defines = STRVEC_INIT;
@@ -420,6 +421,15 @@ static int rebuild_on_host(struct scratch *rdir, struct ws *ws, const struct ws_
 	if (ret < 0 || (ret = srpm_install(&rspec, srpm, rdir->path)) < 0) {
 		error_prefix(ret, "step 'rebuild' failed");
 		goto out;
+	}
+	if (plan->mode == WS_AGENT_ONLY_SUBPACKAGE) {
+		/* The vendor's package stays whole in SRPMS; the binary build is the derived spec's. */
+		if ((ret = ws_agent_only_spec(derived, ws, plan, rspec, out, &o->progress)) < 0) {
+			error_prefix(ret, "step 'agent-only spec' failed");
+			goto out;
+		}
+		free(rspec);
+		rspec = xstrdup(*derived);
 	}
 	d = xasprintf("_rpmdir %s", rpmsdir);
 	collect_defines(&defines, ws, o, d);
@@ -499,12 +509,27 @@ int ws_build_run(struct ws *ws, const struct ws_build_opts *o, struct json_objec
 	struct json_object *found = json_object_new_array();
 	struct ws_patch_result patched = { 0 };
 	struct srpm_build b;
+	struct ws_agent_only_plan plan = { 0 };
 	int ret;
 	double t0, tall = clock_now();
-	char *srpm = NULL;
+	char *srpm = NULL, *derived = NULL;
 
 	if (manifest_out)
 		*manifest_out = NULL;
+	if (o->agent_only) {
+		/* Before anything changes: is there an agent package to build alone? */
+		step = "agent-only";
+		if (o->container || o->mock_config || o->srpm_only) {
+			ret = error_set(ERR_USAGE, "--agent-only builds on this host: not with --container, "
+					"--mock or --srpm-only");
+			goto cleanup;
+		}
+		if ((ret = ws_agent_only_plan(ws, &plan)) < 0)
+			goto cleanup;
+		if (plan.mode == WS_AGENT_ONLY_WHOLE)
+			ws_info_event(&o->progress, OP, "agent-only: the src.rpm is %s itself: it is built "
+				      "as it is", plan.vendor_name);
+	}
 	out = o->outdir ? fs_abspath(o->outdir) : ws_path(ws, "out");
 	srpms = fs_path_join(out, "SRPMS");
 	rpmsdir = fs_path_join(out, "RPMS");
@@ -570,7 +595,7 @@ int ws_build_run(struct ws *ws, const struct ws_build_opts *o, struct json_objec
 			collect_defines(&defines, ws, o, NULL);
 			ret = ws_build_external(o, srpm, out, rpmsdir, log, strvec_list(&defines));
 		} else {
-			ret = rebuild_on_host(&rdir, ws, o, srpm, rpmsdir, log);
+			ret = rebuild_on_host(&rdir, ws, o, srpm, rpmsdir, log, &plan, out, &derived);
 		}
 		if (ret < 0)
 			goto cleanup;
@@ -594,6 +619,21 @@ int ws_build_run(struct ws *ws, const struct ws_build_opts *o, struct json_objec
 
 	step = "manifest";
 	m = manifest(ws, o, out, srpm, found, agent, log);
+	if (plan.mode) {
+		struct json_object *ao = json_object_new_object();
+
+		json_object_object_add(ao, "vendor_package", json_object_new_string(plan.vendor_name));
+		json_object_object_add(ao, "evr", json_object_new_string(plan.evr));
+		json_object_object_add(ao, "derived", json_object_new_boolean(derived != NULL));
+		if (derived) {
+			char *base = fs_basename(derived), *kept = fs_path_join(out, base);
+
+			json_object_object_add(ao, "spec", json_object_new_string(kept));
+			free(kept);
+			free(base);
+		}
+		json_object_object_add(m, "agent_only", ao);
+	}
 	/* check-rpm hook: is what was built deployable on its target? */
 	if (!o->srpm_only && (ret = check_deploy(m, found, ws)) < 0)
 		goto cleanup;
@@ -619,6 +659,8 @@ cleanup:
 	if (rdir.path)
 		rebuild_dir_done(&rdir);
 	ws_patch_result_release(&patched);
+	ws_agent_only_plan_release(&plan);
+	free(derived);
 	json_object_put(found);
 	json_object_put(timings);
 	json_object_put(m);

@@ -194,6 +194,7 @@ int ws_op_forge(struct ws_forge_result *out, const struct ws_forge_opts *o)
 	bo.outdir = out->outdir;
 	bo.defines = o->defines;
 	bo.nodeps = o->nodeps;
+	bo.agent_only = o->agent_only;
 	bo.jobs = o->jobs;
 	bo.datadir = o->datadir;
 	bo.progress = o->progress;

@@ -197,6 +197,7 @@ struct ws_build_opts {
 	const char *container;          /* rebuild in this container image ("el7"); NULL: host */
 	const char *mock_config;        /* rebuild with `mock -r CONFIG`; NULL: host */
 	const char *datadir;            /* holds containers/ (for a message) */
+	bool agent_only;                /* the qemu-guest-agent subpackage alone (op_agent_only.c) */
 	struct ws_progress progress;
 };
 
@@ -329,6 +330,7 @@ struct ws_forge_opts {
 	const char *const *calls;       /* extra smoke calls */
 	bool nodeps, force, no_smoke;
 	bool smoke_vm;                  /* smoke in a VM (ws_smoke_opts.vm) instead of on the host */
+	bool agent_only;                /* build --agent-only */
 	bool strict;                    /* smoke: stubs and commands not called fail */
 	int jobs;
 	const char *datadir;
