@@ -163,5 +163,7 @@ void ws_agent_only_plan_release(struct ws_agent_only_plan *p);
  */
 int ws_agent_only_spec(char **spec_out, struct ws *ws, const struct ws_agent_only_plan *plan,
 		       const char *vendor_spec, const char *outdir, const struct ws_progress *pr);
+/* Remove OUTDIR/NAME.agent-only.spec of an earlier build (every build starts OUT afresh). */
+void ws_agent_only_sweep(const char *outdir);
 
 #endif

@@ -4,8 +4,10 @@
  * packages its spec parser makes); the spec built is derived from the
  * vendor's by specedit (spec_derive_agent_only) and kept in OUT.
  */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "specedit/spec.h"
@@ -106,4 +108,25 @@ out:
 	free(path);
 	free(kept);
 	return ret;
+}
+
+void ws_agent_only_sweep(const char *outdir)
+{
+	static const char suffix[] = ".agent-only.spec";
+	DIR *d = opendir(outdir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		char *p;
+
+		if (n <= sizeof(suffix) - 1 || strcmp(e->d_name + n - (sizeof(suffix) - 1), suffix))
+			continue;
+		p = fs_path_join(outdir, e->d_name);
+		unlink(p);
+		free(p);
+	}
+	closedir(d);
 }

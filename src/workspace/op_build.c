@@ -541,6 +541,8 @@ int ws_build_run(struct ws *ws, const struct ws_build_opts *o, struct json_objec
 	    (ret = fs_mkdirs(srpms, 0755)) < 0)
 		goto cleanup;
 	unlink(log);
+	/* An earlier --agent-only build's derived spec would describe another build. */
+	ws_agent_only_sweep(out);
 	{
 		/* Under the workspace lock: what a killed build's atomic writes left (manifest.json). */
 		struct ws_leftover_report rep = { &o->progress, OP };

@@ -127,6 +127,13 @@ test_expect_success 'the rpm has the subpackage files and config flags' '
 	cmp out/agent/qemu-ga ws/.qga-forge/../out/agent/qemu-ga 2>/dev/null || test -x out/agent/qemu-ga
 '
 
+test_expect_success 'a later build into the same OUT leaves no derived spec behind' '
+	cp -a out out-again &&
+	qga-forge build -w ws --srpm-only -o out-again >/dev/null 2>&1 &&
+	test ! -e out-again/qemu-kvm.agent-only.spec &&
+	test -f out-again/SRPMS/qemu-kvm-7.2.0-11.el9.qga1.src.rpm
+'
+
 test_expect_success 'check-rpm reads the agent rpm' '
 	test_expect_code 1 qga-forge check-rpm out/RPMS/*/*.rpm >check.out 2>&1 &&
 	test_grep "qemu-guest-agent-7.2.0-11.el9.qga1.x86_64.rpm: %post: line 1 is the unexpanded macro" check.out
