@@ -119,6 +119,8 @@ test_expect_success 'the rpm has the subpackage files and config flags' '
 	rpm -qcp out/RPMS/*/*.rpm >config 2>/dev/null &&
 	echo /etc/sysconfig/qemu-ga >expect &&
 	test_cmp expect config &&
+	rpm -qp --qf "[%{FILEFLAGS:fflags} %{FILENAMES}\n]" out/RPMS/*/*.rpm >fflags 2>/dev/null &&
+	test_grep "^cn /etc/sysconfig/qemu-ga$" fflags &&
 	rpm -qp --qf "%{EPOCH}:%{VERSION}-%{RELEASE} %{SUMMARY}\n" out/RPMS/*/*.rpm >evr 2>/dev/null &&
 	echo "17:7.2.0-11.el9.qga1 QEMU guest agent" >expect &&
 	test_cmp expect evr &&

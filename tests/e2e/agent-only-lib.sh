@@ -16,8 +16,8 @@ ao_rpmspec() {
 }
 
 # ao_expected_files SPEC: the paths the vendor's %files -n qemu-guest-agent names, one a
-# line, as "PATH<TAB>KIND" (KIND: file, dir for a directory entry whose contents belong
-# to the package, onlydir for %dir, config for %config, doc for %doc/%license files).
+# line, as "PATH<TAB>KIND" (KIND: file (a directory brings its contents), onlydir for
+# %dir, config or config-noreplace for %config, doc for %doc/%license files).
 ao_expected_files() {
 	ao_rpmspec -P "$1" | python3 -c '
 import re, sys
@@ -34,7 +34,7 @@ for l in lines:
     while words and words[0].startswith("%"):
         w = words.pop(0)
         if w.startswith("%config"):
-            kind = "config"
+            kind = "config-noreplace" if "noreplace" in w else "config"
         elif w == "%dir":
             kind = "onlydir"
         elif w in ("%doc", "%license"):
@@ -110,7 +110,8 @@ agent_only_run() {
 		test -s expected &&
 		rpm -qlp out/RPMS/*/*.rpm >files 2>/dev/null &&
 		rpm -qcp out/RPMS/*/*.rpm >config 2>/dev/null &&
-		python3 - expected files config <<-\PY
+		rpm -qp --qf "[%{FILEFLAGS:fflags}\t%{FILENAMES}\n]" out/RPMS/*/*.rpm >fflags 2>/dev/null &&
+		python3 - expected files config fflags <<-\PY
 		import sys
 		exp = [l.split("\t") for l in open(sys.argv[1]).read().split("\n") if l]
 		files = set(open(sys.argv[2]).read().split())
@@ -127,8 +128,13 @@ agent_only_run() {
 		         (f.startswith("/usr/share/doc/qemu-guest-agent") and
 		          (f.count("/") == 4 or f.rsplit("/", 1)[1] in [d.rsplit("/", 1)[-1] for d in docs]))
 		    assert ok, ("in the rpm, not named by %files", f)
-		want_config = {p for p, k in exp if k == "config"}
+		want_config = {p for p, k in exp if k.startswith("config")}
 		assert config == want_config, (config, want_config)
+		flags = dict(reversed(l.split("\t")) for l in open(sys.argv[4]).read().split("\n") if l)
+		for p, k in exp:
+		    if k.startswith("config"):
+		        assert "c" in flags[p] and ("n" in flags[p]) == (k == "config-noreplace"), (p, k, flags[p])
+		assert flags["/etc/sysconfig/qemu-ga"] == "cn", flags
 		assert "/etc/sysconfig/qemu-ga" in config
 		assert any(f.endswith("/99-qemu-guest-agent.rules") and f.startswith("/usr/lib/udev/") for f in files)
 		assert any(f.endswith("/qemu-guest-agent.service") and f.startswith("/usr/lib/systemd/") for f in files)
