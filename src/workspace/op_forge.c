@@ -186,6 +186,17 @@ int ws_op_forge(struct ws_forge_result *out, const struct ws_forge_opts *o)
 	}
 	ws_add_timing(timings, "init", clock_now() - t0);
 
+	/* --agent-only needs an agent package: refused before any command is added. */
+	if (o->agent_only) {
+		struct ws_agent_only_plan plan;
+
+		if ((ret = ws_agent_only_plan(ws, &plan)) < 0) {
+			fail_step(out, "init", ret, false);
+			goto out;
+		}
+		ws_agent_only_plan_release(&plan);
+	}
+
 	t0 = clock_now();
 	if ((ret = add_commands(ws, out, o, &pr)) < 0)
 		goto out;

@@ -151,6 +151,15 @@ test_expect_success 'no qemu-guest-agent subpackage: a clear error, nothing chan
 	test ! -d out2/RPMS
 '
 
+test_expect_success 'forge --agent-only without a qemu-guest-agent package stops after init' '
+	test_expect_code 1 qga-forge forge "$(cat noagent)" --agent-only --no-smoke \
+		--command "$SRC_ROOT/examples/watchdog/watchdog.qapi:$SRC_ROOT/examples/watchdog/watchdog.c" \
+		--nodeps -o fout2 2>err &&
+	test_grep "no .qemu-guest-agent. package" err &&
+	test_grep -v "add-command" err &&
+	test ! -d fout2/RPMS
+'
+
 test_expect_success 'a plain qemu-guest-agent src.rpm: built as it is, and said so' '
 	qga-forge init "$(cat plain)/qemu-guest-agent-7.2.0-1.el7.src.rpm" -w ws3 >/dev/null 2>&1 &&
 	{ qga-forge build -w ws3 --agent-only --nodeps -o out3 >out3.out 2>out3.err; rc3=$?; } &&
