@@ -69,14 +69,24 @@ static const char *const agent_buildrequires[] = {
 	"systemd-devel", "systemd-rpm-macros", NULL
 };
 
-static bool agent_needs(const char *name, size_t n)
+/* ... and, when the subpackage ships the agent's man page, what QEMU's docs are built with. */
+static const char *const docs_buildrequires[] = {
+	"python3-sphinx", "python3-sphinx_rtd_theme", "python3-sphinx-rtd-theme", NULL
+};
+
+static bool in_list(const char *const *list, const char *name, size_t n)
 {
 	size_t i;
 
-	for (i = 0; agent_buildrequires[i]; i++)
-		if (strlen(agent_buildrequires[i]) == n && !strncmp(agent_buildrequires[i], name, n))
+	for (i = 0; list[i]; i++)
+		if (strlen(list[i]) == n && !strncmp(list[i], name, n))
 			return true;
 	return false;
+}
+
+static bool agent_needs(const char *name, size_t n, bool docs)
+{
+	return in_list(agent_buildrequires, name, n) || (docs && in_list(docs_buildrequires, name, n));
 }
 
 enum keep { KEEP, DROP, BUILD, INSTALL };
@@ -216,7 +226,7 @@ static bool line_has(const struct sm *sm, size_t first, size_t last, const char 
 }
 
 /* The preamble's BuildRequires line, with only what the agent needs; false: drop it. */
-static bool filter_buildrequires(struct buf *out, const struct sm *sm, const struct sm_tag *t)
+static bool filter_buildrequires(struct buf *out, const struct sm *sm, const struct sm_tag *t, bool docs)
 {
 	const char *v = sm->text + t->value_off;
 	size_t n = t->value_len, i = 0;
@@ -257,7 +267,7 @@ static bool filter_buildrequires(struct buf *out, const struct sm *sm, const str
 			}
 			continue;
 		}
-		keep_next = agent_needs(v + b, e - b);
+		keep_next = agent_needs(v + b, e - b, docs);
 		if (keep_next) {
 			buf_printf(&kept, "%s%.*s", any ? ", " : "", (int)(e - b), v + b);
 			any = true;
@@ -313,6 +323,7 @@ static size_t files_token(const char *s, size_t n, size_t *i)
 
 struct files_info {
 	char *agent;                /* the entry of qemu-ga in a bin or libexec directory */
+	char *man;                  /* the entry of its man page qemu-ga.8, if listed (no trailing '*') */
 	struct strvec names;        /* basenames of the entries */
 };
 
@@ -341,6 +352,8 @@ static void read_files(struct files_info *fi, const struct sm *sm, const struct 
 			if (doc || blen < 4 || memchr(base, '%', blen) || memchr(base, '*', blen))
 				continue;
 			strvec_pushf(&fi->names, "%.*s", (int)blen, base);
+			if (!fi->man && blen == 9 && !memcmp(base, "qemu-ga.8", 9))
+				fi->man = xasprintf("%.*s", (int)(base + blen - tok), tok);
 			if (!fi->agent && blen == 7 && !memcmp(base, "qemu-ga", 7) &&
 			    (memmem(tok, (size_t)(base - tok), "bin", 3) ||
 			     memmem(tok, (size_t)(base - tok), "libexec", 7)))
@@ -365,7 +378,7 @@ static bool install_line_wanted(const struct sm *sm, size_t first, size_t last, 
 	return false;
 }
 
-static void write_build(struct buf *out, const struct agent_cfg *cfg, const char *nl)
+static void write_build(struct buf *out, const struct agent_cfg *cfg, bool docs, const char *nl)
 {
 	size_t i;
 
@@ -381,9 +394,15 @@ static void write_build(struct buf *out, const struct agent_cfg *cfg, const char
 	buf_printf(out, "    --localstatedir=%%{_localstatedir} \\%s", nl);
 	buf_printf(out, "    --with-pkgversion=%%{name}-%%{version}-%%{release} \\%s", nl);
 	buf_printf(out, "    %%{?optflags:--extra-cflags=\"%%{optflags}\"} \\%s", nl);
-	for (i = 0; cfg->options[i]; i++)
-		buf_printf(out, "    %s%s%s", cfg->options[i], cfg->options[i + 1] ? " \\" : "", nl);
-	buf_printf(out, "ninja %%{?_smp_mflags} qga/qemu-ga%s%s", nl, nl);
+	for (i = 0; cfg->options[i]; i++) {
+		const char *opt = cfg->options[i];
+
+		/* the man page the subpackage ships is made by QEMU's docs build (sphinx) */
+		if (docs && !strcmp(opt, "--disable-docs"))
+			opt = "--enable-docs";
+		buf_printf(out, "    %s%s%s", opt, cfg->options[i + 1] ? " \\" : "", nl);
+	}
+	buf_printf(out, "ninja %%{?_smp_mflags} qga/qemu-ga%s%s%s", docs ? " docs/qemu-ga.8" : "", nl, nl);
 }
 
 int spec_agent_only_supported(const char *qemu_version)
@@ -404,7 +423,7 @@ int spec_derive_agent_only(struct buf *out, struct spec_agent_only_result *res, 
 			   const struct buf *in, const struct spec_agent_only_opts *o)
 {
 	struct sm sm;
-	struct files_info fi = { NULL, STRVEC_INIT };
+	struct files_info fi = { NULL, NULL, STRVEC_INIT };
 	const struct agent_cfg *cfg = agent_cfg_for(o->qemu_version);
 	struct header *hdrs = NULL;
 	enum keep *keep = NULL;
@@ -462,6 +481,7 @@ int spec_derive_agent_only(struct buf *out, struct spec_agent_only_result *res, 
 	res->package_line = (unsigned)sm.sections[package].header + 1;
 	res->files_line = (unsigned)sm.sections[files].header + 1;
 	res->agent_path = xstrdup(fi.agent);
+	res->docs = fi.man != NULL;
 
 	buf_printf(out, "# Derived by qga-forge from %s: its '%s' subpackage alone, built for the agent "
 		   "only.%s", path, o->subpackage, sm.nl);
@@ -471,12 +491,15 @@ int spec_derive_agent_only(struct buf *out, struct spec_agent_only_result *res, 
 		if (s > 0 && keep[s] != DROP)
 			put_line(out, &sm, sec->header);
 		if (keep[s] == BUILD)
-			write_build(out, cfg, sm.nl);
+			write_build(out, cfg, fi.man != NULL, sm.nl);
 		if (keep[s] == INSTALL) {
 			buf_printf(out, "# qga-forge: the agent built above, where %%%%files -n %s lists it%s",
 				   o->subpackage, sm.nl);
 			buf_printf(out, "install -D -p -m 0755 qga-forge-build/qga/qemu-ga %%{buildroot}%s%s",
 				   fi.agent, sm.nl);
+			if (fi.man)
+				buf_printf(out, "install -D -p -m 0644 qga-forge-build/docs/qemu-ga.8 "
+					   "%%{buildroot}%s%s", fi.man, sm.nl);
 			buf_printf(out, "# qga-forge: the vendor's lines that install the subpackage's files%s",
 				   sm.nl);
 		}
@@ -497,7 +520,7 @@ int spec_derive_agent_only(struct buf *out, struct spec_agent_only_result *res, 
 					if (t < sm.ntags && sm.tags[t].name_len == 13 &&
 					    !strncasecmp(sm.text + sm.tags[t].name_off, "BuildRequires", 13) &&
 					    l->first == l->last) {
-						if (filter_buildrequires(out, &sm, &sm.tags[t]))
+						if (filter_buildrequires(out, &sm, &sm.tags[t], fi.man != NULL))
 							res->kept_buildrequires++;
 						else
 							res->dropped_buildrequires++;
@@ -533,6 +556,7 @@ out:
 	free(hdrs);
 	free(keep);
 	free(fi.agent);
+	free(fi.man);
 	strvec_clear(&fi.names);
 	sm_release(&sm);
 	if (ret < 0) {

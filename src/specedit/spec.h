@@ -383,6 +383,7 @@ struct spec_agent_only_result {
 	size_t kept_install_lines;      /* vendor %install lines kept (they place SUB's files) */
 	size_t kept_buildrequires, dropped_buildrequires;
 	size_t dropped_sections;
+	bool docs;                      /* SUB ships qemu-ga.8: the build makes QEMU's docs (sphinx) */
 };
 
 /*

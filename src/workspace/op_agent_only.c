@@ -11,6 +11,7 @@
 
 #include "internal.h"
 #include "specedit/spec.h"
+#include "util/run.h"
 #include "util/banned.h"
 
 #define OP "build"
@@ -96,6 +97,10 @@ int ws_agent_only_spec(char **spec_out, struct ws *ws, const struct ws_agent_onl
 		      "dropped); the spec built is %s", AGENT_PACKAGE, plan->evr, base, AGENT_PACKAGE,
 		      res.package_line, res.files_line, res.kept_buildrequires,
 		      res.dropped_buildrequires, res.dropped_sections, kept);
+	if (res.docs && !run_have_program("sphinx-build"))
+		ws_warn_event(pr, OP, "agent-only: '%%files -n %s' lists qemu-ga.8, so the build makes "
+			      "QEMU's man pages with sphinx, and this host has no sphinx-build: install "
+			      "python3-sphinx and its Read the Docs theme first", AGENT_PACKAGE);
 	*spec_out = path;
 	path = NULL;
 out:

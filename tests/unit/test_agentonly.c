@@ -181,6 +181,45 @@ static void test_agentonly__buildrequires(void **state)
 	free(s);
 }
 
+/* A subpackage that ships the agent's man page (RHEL's and Fedora's do): QEMU's docs are built. */
+static void test_agentonly__man_page(void **state)
+{
+	struct spec_agent_only_result r;
+	struct buf spec = BUF_INIT;
+	char *s = NULL, *inst;
+
+	(void)state;
+	/* without it: docs off, sphinx dropped */
+	buf_puts(&spec, spec_rhel);
+	buf_replace_all(&spec, "BuildRequires: gcc, zlib-devel\n", "BuildRequires: gcc, zlib-devel\n"
+			"BuildRequires: python3-sphinx python3-sphinx_rtd_theme\n");
+	assert_int_equal(derive(&s, &r, spec.ptr, "qemu-kvm", "7.2.0"), 0);
+	assert_false(r.docs);
+	assert_non_null(strstr(s, "    --disable-docs \\\n"));
+	assert_null(strstr(s, "sphinx"));
+	assert_null(strstr(s, "docs/qemu-ga.8"));
+	spec_agent_only_result_release(&r);
+	free(s);
+
+	/* with it: docs on, the man page built and installed where %files lists it */
+	buf_replace_all(&spec, "%config(noreplace) %{_sysconfdir}/ga.conf\n",
+			"%config(noreplace) %{_sysconfdir}/ga.conf\n%{_mandir}/man8/qemu-ga.8*\n");
+	assert_int_equal(derive(&s, &r, spec.ptr, "qemu-kvm", "7.2.0"), 0);
+	assert_true(r.docs);
+	assert_non_null(strstr(s, "    --enable-docs \\\n"));
+	assert_null(strstr(s, "--disable-docs"));
+	assert_non_null(strstr(s, "\nninja %{?_smp_mflags} qga/qemu-ga docs/qemu-ga.8\n"));
+	assert_non_null(strstr(s, "\nBuildRequires: python3-sphinx, python3-sphinx_rtd_theme\n"));
+	inst = strstr(s, "\n%install\n");
+	assert_non_null(inst);
+	assert_non_null(strstr(inst, "install -D -p -m 0644 qga-forge-build/docs/qemu-ga.8 "
+			       "%{buildroot}%{_mandir}/man8/qemu-ga.8\n"));
+	assert_non_null(strstr(s, "\n%{_mandir}/man8/qemu-ga.8*\n"));
+	spec_agent_only_result_release(&r);
+	free(s);
+	buf_release(&spec);
+}
+
 static void test_agentonly__configure_by_release(void **state)
 {
 	static const struct {
@@ -280,6 +319,7 @@ int main(void)
 		TU_TEST(test_agentonly__keeps_the_subpackage_alone),
 		TU_TEST(test_agentonly__install_keeps_the_subpackage_files),
 		TU_TEST(test_agentonly__buildrequires),
+		TU_TEST(test_agentonly__man_page),
 		TU_TEST(test_agentonly__configure_by_release),
 		TU_TEST(test_agentonly__old_qemu_refused),
 		TU_TEST(test_agentonly__suffix_subpackage),
