@@ -1,3 +1,4 @@
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,4 +41,41 @@ int spec_set_source(struct buf *out, const char *path, const struct buf *in, int
 out:
 	sm_release(&sm);
 	return ret;
+}
+
+/* A character that may continue a file name: the reference names another file. */
+static bool name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '-' || c == '+' || c == '~';
+}
+
+void spec_rename_source_refs(struct buf *out, const struct buf *in, const char *from, const char *to,
+			     size_t *count)
+{
+	static const char *const dirs[] = { "%{_sourcedir}/", "%_sourcedir/", "$RPM_SOURCE_DIR/",
+					     "${RPM_SOURCE_DIR}/", NULL };
+	size_t flen = strlen(from), i = 0, k;
+
+	*count = 0;
+	buf_reset(out);
+	while (i < in->len) {
+		bool hit = false;
+
+		for (k = 0; dirs[k] && !hit; k++) {
+			size_t dlen = strlen(dirs[k]), end = i + dlen + flen;
+
+			if (end > in->len || memcmp(in->ptr + i, dirs[k], dlen) ||
+			    memcmp(in->ptr + i + dlen, from, flen) ||
+			    (end < in->len && name_char(in->ptr[end])))
+				continue;
+			buf_put(out, dirs[k], dlen);
+			buf_puts(out, to);
+			i = end;
+			(*count)++;
+			hit = true;
+		}
+		if (!hit)
+			buf_putc(out, in->ptr[i++]);
+	}
 }

@@ -197,6 +197,16 @@ int spec_renumber(struct buf *out, struct spec_renumber_map **map, size_t *nmap,
 int spec_set_source(struct buf *out, const char *path, const struct buf *in, int number,
 		    const char *value);
 
+/*
+ * Point the spec's references to source file `from` by its path in the
+ * source directory (`%{_sourcedir}/FROM`, `%_sourcedir/FROM`,
+ * `$RPM_SOURCE_DIR/FROM`, `${RPM_SOURCE_DIR}/FROM`; real RHEL and CentOS specs
+ * install their sysconfig files this way, not as %{SOURCEn}) at `to`,
+ * keeping every other byte. `*count` gets the number of references changed.
+ */
+void spec_rename_source_refs(struct buf *out, const struct buf *in, const char *from, const char *to,
+			     size_t *count);
+
 /* ---- rpm's view ---- */
 
 struct spec_query_opts {

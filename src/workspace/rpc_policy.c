@@ -103,7 +103,7 @@ int rpc_policy_sync(struct rpc_policy_result *out, const char *spec, struct buf 
 		const char *vendor = pe ? entry_str(pe, "vendor") : info.sources[i].file;
 		char *vpath = NULL, *gen = NULL;
 		struct deploy_policy pol;
-		size_t added = 0;
+		size_t added = 0, refs = 0;
 
 		memset(&pol, 0, sizeof(pol));
 		if (!vendor || !fs_is_safe_name(vendor) || looks_binary_name(vendor))
@@ -135,19 +135,26 @@ int rpc_policy_sync(struct rpc_policy_result *out, const char *spec, struct buf 
 				goto next_source;
 			}
 			buf_swap(text, &next);
+			spec_rename_source_refs(&next, text, vendor, gen, &refs);
+			buf_swap(text, &next);
 			json_object_object_add(e, "number", json_object_new_int(info.sources[i].number));
 			json_object_object_add(e, "vendor", json_object_new_string(vendor));
 			json_object_object_add(e, "file", json_object_new_string(gen));
 			json_object_array_add(state, e);
-			buf_printf(&notes, "- Allow the added commands in %s's %s (Source%d is now %s); "
-				   "it is %%config(noreplace): a host that changed its copy keeps it and "
-				   "needs the commands added by hand\n", vendor, how,
-				   info.sources[i].number, gen);
+			buf_printf(&notes, "- Allow the added commands in %s's %s (Source%d is now %s",
+				   vendor, how, info.sources[i].number, gen);
+			if (refs)
+				buf_printf(&notes, ", and so %s %zu line%s that install%s it by name", refs == 1 ?
+					   "is the" : "are the", refs, refs == 1 ? "" : "s", refs == 1 ? "s" : "");
+			buf_printf(&notes, "); it is %%config(noreplace): a host that changed its copy "
+				   "keeps it and needs the commands added by hand\n");
 			free(how);
 		} else if (pe) {
 			/* nothing to add any more: the vendor's file again */
 			if ((ret = spec_set_source(&next, spec, text, info.sources[i].number, vendor)) < 0)
 				goto next_source;
+			buf_swap(text, &next);
+			spec_rename_source_refs(&next, text, gen, vendor, &refs);
 			buf_swap(text, &next);
 			add_file(out, fs_path_join(sourcedir, gen), true);
 		}

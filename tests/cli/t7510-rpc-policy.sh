@@ -14,15 +14,18 @@ export QGA_FORGE_AUTHOR_NAME="Jane Dev" QGA_FORGE_AUTHOR_EMAIL="jane@example.com
 export SOURCE_DATE_EPOCH=1704067200
 unset QGA_FORGE_PACKAGER
 
-# mkws DIR FILE [conf]: a workspace whose spec ships FILE as Source1
-# (/etc/sysconfig/qemu-ga, or /etc/qemu-ga/qemu-ga.conf), %config(noreplace)
+# mkws DIR FILE [conf|byname]: a workspace whose spec ships FILE as Source1
+# (/etc/sysconfig/qemu-ga, or /etc/qemu-ga/qemu-ga.conf), %config(noreplace),
+# installed as %{SOURCE1}, or with byname as real RHEL and CentOS specs do:
+# %{_sourcedir}/qemu-ga.sysconfig
 mkws() {
-	local ws=$1 file=$2 dest=%{_sysconfdir}/sysconfig/qemu-ga name=qemu-ga.sysconfig
+	local ws=$1 file=$2 dest=%{_sysconfdir}/sysconfig/qemu-ga name=qemu-ga.sysconfig src=%{SOURCE1}
 	if [ "${3:-}" = conf ]; then dest=%{_sysconfdir}/qemu-ga/qemu-ga.conf name=qemu-ga.conf; fi
+	if [ "${3:-}" = byname ]; then src=%{_sourcedir}/$name; fi
 	qga-forge init "$SRPM" -w "$ws" >/dev/null 2>&1 &&
 	cp "$file" "$ws/rpmbuild/SOURCES/$name" &&
 	sed -i -e "s|^Source0: .*|&\nSource1: $name|" \
-		-e "s|^install -D -p -m 0644 qga/qapi-schema.json.*|&\ninstall -D -p -m 0644 %{SOURCE1} %{buildroot}$dest|" \
+		-e "s|^install -D -p -m 0644 qga/qapi-schema.json.*|&\ninstall -D -p -m 0644 $src %{buildroot}$dest|" \
 		-e "s|^    %{_datadir}/%{name}/qapi-schema.json|&\n    %config(noreplace) $dest|" \
 		"$ws/rpmbuild/SPECS/qemu-guest-agent.spec" &&
 	grep -q "^Source1: $name$" "$ws/rpmbuild/SPECS/qemu-guest-agent.spec" &&
@@ -83,6 +86,27 @@ test_expect_success 'without commands the vendor file comes back' '
 	qga-forge patch -w ws94 >out 2>err &&
 	test_grep "^Source1: qemu-ga.sysconfig$" ws94/rpmbuild/SPECS/qemu-guest-agent.spec &&
 	! test -e ws94/rpmbuild/SOURCES/qemu-ga.sysconfig.qga-forge
+'
+
+test_expect_success 'a spec that installs the file by name (%{_sourcedir}/NAME) installs the edited one' '
+	mkws wsn "$DATA/sysconfig-el9.4" byname &&
+	spec=wsn/rpmbuild/SPECS/qemu-guest-agent.spec &&
+	qga-forge add-command -w wsn --name guest-foo --doc "Say foo" >/dev/null 2>&1 &&
+	qga-forge patch -w wsn >out 2>err &&
+	test_grep "^Source1: qemu-ga.sysconfig.qga-forge$" $spec &&
+	test_grep "^install -D -p -m 0644 %{_sourcedir}/qemu-ga.sysconfig.qga-forge %{buildroot}%{_sysconfdir}/sysconfig/qemu-ga$" $spec &&
+	test_grep "(Source1 is now qemu-ga.sysconfig.qga-forge, and so is the 1 line that installs it by name)" $spec &&
+	qga-forge build -w wsn --srpm-only -o outn >/dev/null 2>&1 &&
+	rpmbuild --rebuild --quiet --nodeps --define "_topdir $TRASH/rbn" \
+		--define "_binary_payload w9.gzdio" --define "debug_package %{nil}" \
+		outn/SRPMS/*.src.rpm >/dev/null 2>&1 &&
+	rpm --root "$TRASH/rootn" --initdb &&
+	rpm --root "$TRASH/rootn" -i --nodeps --noscripts --excludedocs rbn/RPMS/*/*.rpm 2>/dev/null &&
+	test_cmp wsn/rpmbuild/SOURCES/qemu-ga.sysconfig.qga-forge "$TRASH/rootn/etc/sysconfig/qemu-ga" &&
+	qga-forge remove-command -w wsn guest-foo >/dev/null 2>&1 &&
+	qga-forge patch -w wsn >out 2>err &&
+	test_grep "^install -D -p -m 0644 %{_sourcedir}/qemu-ga.sysconfig %{buildroot}%{_sysconfdir}/sysconfig/qemu-ga$" $spec &&
+	test_grep -v "qga-forge %{buildroot}" $spec
 '
 
 test_expect_success 'CentOS 7 style BLACKLIST_RPC without the command: nothing to change' '

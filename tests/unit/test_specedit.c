@@ -1067,6 +1067,43 @@ static void test_specedit__sourcedir(void **state)
 	assert_true(spec_rpm_version() >= 41100);
 }
 
+/* References to a source by its path in the source directory follow a rename; others stay. */
+static void test_specedit__rename_source_refs(void **state)
+{
+	struct buf in = BUF_INIT, out = BUF_INIT, back = BUF_INIT;
+	size_t n = 0;
+
+	(void)state;
+	buf_puts(&in, "Source13: qemu-ga.sysconfig\n"
+		      "%install\n"
+		      "install -D -m 0644 %{_sourcedir}/qemu-ga.sysconfig %{buildroot}/etc/sysconfig/qemu-ga\n"
+		      "cp $RPM_SOURCE_DIR/qemu-ga.sysconfig ${RPM_SOURCE_DIR}/qemu-ga.sysconfig x\n"
+		      "cp %_sourcedir/qemu-ga.sysconfig.orig %{_sourcedir}/qemu-ga.sysconfigs y\n"
+		      "cp %{_sourcedir}/qemu-ga.sysconfig\n");
+	spec_rename_source_refs(&out, &in, "qemu-ga.sysconfig", "qemu-ga.sysconfig.qga-forge", &n);
+	assert_int_equal(n, 4);
+	assert_string_equal(out.ptr,
+			    "Source13: qemu-ga.sysconfig\n"
+			    "%install\n"
+			    "install -D -m 0644 %{_sourcedir}/qemu-ga.sysconfig.qga-forge "
+			    "%{buildroot}/etc/sysconfig/qemu-ga\n"
+			    "cp $RPM_SOURCE_DIR/qemu-ga.sysconfig.qga-forge "
+			    "${RPM_SOURCE_DIR}/qemu-ga.sysconfig.qga-forge x\n"
+			    "cp %_sourcedir/qemu-ga.sysconfig.orig %{_sourcedir}/qemu-ga.sysconfigs y\n"
+			    "cp %{_sourcedir}/qemu-ga.sysconfig.qga-forge\n");
+	/* again: nothing more to change (the new name is not the old one) */
+	spec_rename_source_refs(&back, &out, "qemu-ga.sysconfig", "qemu-ga.sysconfig.qga-forge", &n);
+	assert_int_equal(n, 0);
+	assert_string_equal(back.ptr, out.ptr);
+	/* and back */
+	spec_rename_source_refs(&back, &out, "qemu-ga.sysconfig.qga-forge", "qemu-ga.sysconfig", &n);
+	assert_int_equal(n, 4);
+	assert_string_equal(back.ptr, in.ptr);
+	buf_release(&in);
+	buf_release(&out);
+	buf_release(&back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1111,6 +1148,7 @@ int main(void)
 		TU_TEST(test_specedit__infer_dist),
 		TU_TEST(test_specedit__verify),
 		TU_TEST(test_specedit__sourcedir),
+		TU_TEST(test_specedit__rename_source_refs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
