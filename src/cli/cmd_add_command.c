@@ -12,7 +12,7 @@
 struct add_opts {
 	char *handler, *after, *name, *returns, *doc, *since;
 	char **args;
-	int no_generator;
+	int no_generator, qmp, hmp;
 };
 
 static void free_opts(struct add_opts *o)
@@ -38,6 +38,8 @@ static int check_usage(struct add_opts *o, int nargs)
 		return cli_usage("add-command", "give FILE.qapi or --name, not both");
 	if (nargs == 0 && !o->name)
 		return cli_usage("add-command", "a FILE.qapi or --name NAME is required");
+	if (o->hmp && !o->qmp)
+		return cli_usage("add-command", "--hmp goes with --qmp");
 	if (nargs == 1 && (o->args || o->returns || o->doc || o->since))
 		return cli_usage("add-command", "--arg, --returns, --doc and --since go with --name");
 	return 0;
@@ -88,6 +90,10 @@ int cmd_add_command(int argc, const char **argv)
 		  "the Since: version of --name (default: the tree's MAJOR.MINOR)", "VERSION" },
 		{ "no-generator-check", '\0', POPT_ARG_NONE, &o.no_generator, 0,
 		  "do not run the tree's QAPI generator to confirm the prototypes", NULL },
+		{ "qmp", '\0', POPT_ARG_NONE, &o.qmp, 0,
+		  "a QEMU monitor (QMP) command: qapi/ and monitor/ of a full QEMU tree", NULL },
+		{ "hmp", '\0', POPT_ARG_NONE, &o.hmp, 0,
+		  "with --qmp: also an HMP wrapper (hmp-commands.hx, hmp.h, hmp-cmds.c)", NULL },
 		CLI_COMMON_OPTIONS,
 		POPT_AUTOHELP
 		POPT_TABLEEND
@@ -103,7 +109,7 @@ int cmd_add_command(int argc, const char **argv)
 
 	memset(&o, 0, sizeof(o));
 	ctx = cli_parse(&status, "add-command", argc, argv, table,
-			"FILE.qapi | --name NAME [--arg NAME:TYPE]... [--returns TYPE]");
+			"[--qmp [--hmp]] FILE.qapi | --name NAME [--arg NAME:TYPE]... [--returns TYPE]");
 	if (!ctx) {
 		free_opts(&o);
 		return status;
@@ -120,6 +126,8 @@ int cmd_add_command(int argc, const char **argv)
 	ao.handler_path = o.handler;
 	ao.after = o.after;
 	ao.no_generator = o.no_generator;
+	ao.qmp = o.qmp;
+	ao.hmp = o.hmp;
 	ao.datadir = cli_datadir();
 	ao.progress = cli_progress(&pr, cli_opts.quiet, false);
 	if ((ret = ws_open(&ws, cli_opts.workspace)) < 0 || (ret = ws_op_add_command(ws, &r, &ao)) < 0) {

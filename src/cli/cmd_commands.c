@@ -25,6 +25,11 @@ static void print_json(const struct ws_command_list *l)
 		if (c->problem)
 			json_object_object_add(e, "problem", json_object_new_string(c->problem));
 		json_object_object_add(e, "added", json_object_new_boolean(c->commit != NULL));
+		/* Agent commands keep their entries' form; monitor ones say what they are. */
+		if (c->qmp) {
+			json_object_object_add(e, "kind", json_object_new_string("qmp"));
+			json_object_object_add(e, "hmp", json_object_new_boolean(c->hmp));
+		}
 		if (c->commit)
 			json_object_object_add(e, "commit", json_object_new_string(c->commit));
 		json_object_array_add(list, e);
@@ -64,8 +69,9 @@ int cmd_commands(int argc, const char **argv)
 		print_json(&l);
 	} else {
 		for (i = 0; i < l.n; i++)
-			printf("%c %-36s %s\n", l.v[i].commit ? '+' : ' ', l.v[i].name,
-			       l.v[i].prototype ? l.v[i].prototype : "(no prototype: see --json)");
+			printf("%c %-36s %s%s\n", l.v[i].commit ? '+' : ' ', l.v[i].name,
+			       l.v[i].prototype ? l.v[i].prototype : "(no prototype: see --json)",
+			       l.v[i].qmp ? (l.v[i].hmp ? "  [QMP, HMP]" : "  [QMP]") : "");
 		printf("\n%zu commands, %zu added by qga-forge (marked +)\n", l.n, l.n_added);
 	}
 	status = cli_finish(0);

@@ -835,13 +835,20 @@ static int check_doc(const struct checker *c, const struct qapi_def *d, char **n
 	return 0;
 }
 
-static int check_pragmas(struct checker *c)
+/*
+ * Pragmas are global in QEMU's parser: QEMU's monitor schema states them
+ * in qapi/pragma.json, which qapi/qapi-schema.json includes first. Those
+ * of included files count too, the including file's last.
+ */
+static int check_pragmas_of(struct checker *c, const struct qapi_schema *s, int depth)
 {
-	const struct qapi_schema *s = c->s;
 	size_t i, j;
+	int rc;
 
-	memset(&c->pragma, 0, sizeof(c->pragma));
-	c->pragma.doc_required = -1;
+	for (i = 0; depth < 16 && i < s->n_includes; i++)
+		if (s->includes[i].schema && (rc = check_pragmas_of(c, s->includes[i].schema, depth + 1)))
+			return rc;
+	c->s = s;
 	for (i = 0; i < s->n_defs; i++) {
 		const struct qapi_def *d = &s->defs[i];
 		const struct qapi_value *p;
@@ -892,6 +899,17 @@ static int check_pragmas(struct checker *c)
 		}
 	}
 	return 0;
+}
+
+static int check_pragmas(struct checker *c)
+{
+	memset(&c->pragma, 0, sizeof(c->pragma));
+	c->pragma.doc_required = -1;
+	const struct qapi_schema *saved = c->s;
+	int rc = check_pragmas_of(c, c->root ? c->root : c->s, 0);
+
+	c->s = saved;
+	return rc;
 }
 
 static const char *const cmd_keys_all[] = {

@@ -227,7 +227,7 @@ static int start_symbol(struct docp *d, int kind, const char *name, size_t nlen,
 			return rc;
 		}
 	}
-	if (d->doc->n_sections) {
+	if (d->doc->n_sections && !(kind == 2 && d->s->rules.doc_features_anywhere)) {
 		rc = qapi_err_at(d->s, d->offset, "'@%s:' can't follow '%s' section", nm,
 				 d->doc->sections[0].name ? d->doc->sections[0].name : "untagged");
 		free(nm);
@@ -328,6 +328,10 @@ static int various_line(struct docp *d, const char *line)
 
 	if (rc)
 		return rc;
+	if (d->s->rules.doc_features_anywhere && !strcmp(line, "Features:")) {
+		d->mode = MODE_FEATURES;
+		return 0;
+	}
 	if (is_symbol_word(line, w))
 		return qapi_err_at(d->s, d->offset, "'%.*s' can't follow '%s' section", (int)w, line,
 				   d->doc->n_sections && d->doc->sections[0].name ?

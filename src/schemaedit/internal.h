@@ -58,6 +58,7 @@ struct qapi_rules {
 	bool doc_indent_first_line; /* ... the indent of the first continuation line (8.1);
 				     * before: the column of the text after "@name: " */
 	bool doc_dedent_ends_section; /* an unindented continuation ends the section (9.0) */
+	bool doc_features_anywhere; /* "Features:" may follow an untagged section (9.0) */
 	bool doc_returns_strict; /* 'Returns:' only when the command returns something (9.0) */
 	bool doc_members_required; /* every member documented (9.0) */
 	bool doc_features_required; /* every feature documented (known from 5.2) */

@@ -439,4 +439,72 @@ int qapi_gen_crosscheck(const char **skip_reason, const char *tree_dir, const ch
 /* Run the generator on a schema file in place; `outdir` receives its output. */
 int qapi_gen_run(const char *tree_dir, const char *schema_path, const char *outdir);
 
+/* ------------------------------------------------------------------ */
+/* QEMU monitor commands (QMP, HMP) in a full QEMU tree                */
+
+/*
+ * Where a QMP command goes in a QEMU tree of version v, relative to the
+ * tree's top (a table by version in monitor.c, read from real trees).
+ * ERR_INPUT for a release older than the oldest known one.
+ */
+struct qapi_monitor_placement {
+	const char *schema_file;     /* "qapi/misc.json": the schema module */
+	const char *commands_header; /* "qapi/qapi-commands-misc.h": its generated header */
+	const char *handler_file;    /* "monitor/qmp-cmds.c" */
+	const char *hmp_table;       /* "hmp-commands.hx" */
+	const char *hmp_header;      /* "include/monitor/hmp.h" */
+	const char *hmp_file;        /* "monitor/hmp-cmds.c" */
+};
+int qapi_monitor_placement_for(struct qapi_monitor_placement *out, const struct qapi_version *v);
+
+/*
+ * New QMP commands return objects: QEMU lists the exceptions, old commands, in
+ * its 'command-returns-exceptions' pragma. A command of `frag` that returns
+ * anything else (types looked up in frag, then in schema and its includes) is
+ * refused at its 'returns' (ERR_INPUT, FILE:LINE:COL).
+ */
+int qapi_monitor_check_returns(const struct qapi_schema *frag, const struct qapi_schema *schema);
+
+/* The HMP wrapper of a QMP command, written from its QAPI arguments. */
+struct qapi_hmp {
+	char *name;        /* "hello-world" (the HMP name is the QMP name) */
+	char *func;        /* "hmp_hello_world" */
+	char *args_type;   /* "message:s?": s str and enums, l int/int64/uint64, i 8-32 bit ints,
+			    * o size, T number, b bool; '?' optional */
+	char *params;      /* "[message]" */
+	char *hx_entry;    /* the hmp-commands.hx block (entry and its SRST doc) */
+	char *decl;        /* "void hmp_x(Monitor *mon, const QDict *qdict);\n" */
+	char *code;        /* a C file: #include lines, then the wrapper (reads the QDict,
+			    * calls the qmp_ function, prints a struct's members or a list's
+			    * items, errors through hmp_handle_error()) */
+};
+
+/*
+ * Write the wrapper of the command of prototype `p` (derived from `s` at
+ * version v). An argument HMP cannot express (a list, a struct, 'any',
+ * arguments given as one type) or a result it cannot print (not a struct
+ * or a list of structs) is ERR_INPUT, saying which.
+ */
+int qapi_hmp_generate(struct qapi_hmp *out, const struct qapi_schema *s, const struct qapi_proto *p,
+		      const struct qapi_version *v);
+void qapi_hmp_release(struct qapi_hmp *h);
+
+/* Append h's entry to an hmp-commands.hx text; ERR_EXISTS (FILE:LINE:COL) when the name is taken. */
+int qapi_hmp_add_table(struct buf *out, const char *fname, const char *text, size_t len,
+		       const struct qapi_hmp *h);
+
+/* Add h's declaration before the closing #endif of include/monitor/hmp.h; ERR_EXISTS when taken. */
+int qapi_hmp_add_decl(struct buf *out, const char *fname, const char *text, size_t len,
+		      const struct qapi_hmp *h);
+
+/*
+ * The QMP form of qapi_gen_crosscheck(): the tree's generator runs on a
+ * copy of its qapi/ directory with `module` ("qapi/misc.json") replaced by
+ * `schema_text`, from qapi/qapi-schema.json (no prefix), and the
+ * prototypes are compared with those of qapi-commands-MODULE.h.
+ */
+int qapi_gen_crosscheck_qmp(const char **skip_reason, const char *tree_dir, const char *module,
+			    const char *schema_text, size_t len, const struct qapi_proto *protos,
+			    size_t n);
+
 #endif

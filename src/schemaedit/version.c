@@ -119,6 +119,12 @@ static const struct rule_row rule_rows[] = {
 	ROW(doc_indent, 5, 2, FROM),
 	ROW(doc_indent_first_line, 8, 1, FROM),
 	ROW(doc_dedent_ends_section, 9, 0, FROM),
+	/* The same rewrite (9.0) lets "Features:" follow an untagged section:
+	 * the 10.0 tree's qapi/net.json has a paragraph between the members and
+	 * "Features:", which 7.2's generator rejects ("'@deprecated:' can't
+	 * follow 'None' section"); a member's '@x:' after a section is still
+	 * refused by 10.0 ("description of '@x:' follows a section"). */
+	ROW(doc_features_anywhere, 9, 0, FROM),
 	/* 'Returns:' only when the command returns (9.0: QAPIDoc.check_expr,
 	 * Markus Armbruster's patch of 2024-02-27, before 9.0's freeze). */
 	ROW(doc_returns_strict, 9, 0, FROM),

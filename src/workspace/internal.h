@@ -96,13 +96,15 @@ struct addcmd_input {
 	const char *gen_tree;        /* run the tree's generator from here; NULL: don't */
 	const char *datadir;         /* holds templates/ */
 	const struct ws_progress *progress;
+	bool qmp;                    /* a QEMU monitor command (qapi/, monitor/), not an agent one */
+	bool hmp;                    /* ... with an HMP wrapper */
 };
 
 typedef int (*addcmd_read_fn)(struct buf *out, void *arg, const char *rel);
 
 struct addcmd_result {
-	struct patchgen_change changes[3];
-	struct buf texts[3];
+	struct patchgen_change changes[6];
+	struct buf texts[6];
 	size_t n;
 	char *message;
 	/* one entry per command: name, prototype, example, files and the
@@ -120,6 +122,9 @@ void addcmd_result_release(struct addcmd_result *r);
 
 /* The inputs recorded in a state entry (pointers into it); false when it has none. */
 bool addcmd_input_from_entry(struct addcmd_input *in, const struct ws_command *e);
+
+/* A state entry's kind: true for a QEMU monitor command (QMP); *hmp: with an HMP wrapper. */
+bool ws_command_is_qmp(const struct ws_command *e, bool *hmp);
 
 /* The tree's QEMU version: the state's, else WS/src/VERSION. */
 int ws_tree_version(struct qapi_version *v, struct ws *ws);

@@ -26,6 +26,8 @@ struct prep {
 	addcmd_read_fn read;
 	void *arg;
 	struct qapi_placement pl;
+	struct qapi_monitor_placement mp;   /* in->qmp */
+	const char *schema_path;            /* qga/qapi-schema.json or the QMP module */
 	struct qapi_schema *schema, *frag, *merged;
 	struct buf merged_text;
 	struct qapi_proto *protos;
@@ -52,21 +54,182 @@ static struct buf *file_for(struct prep *p, const char *rel, int *ret)
 	return &r->texts[r->n++];
 }
 
+/* ---- QEMU monitor commands (in->qmp) ---- */
+
+/* The modules `s` (in qapi/) includes, parsed and handed to it, recursively. */
+static int qmp_add_includes(struct prep *p, struct qapi_schema *s, int depth)
+{
+	size_t i;
+	int ret = 0;
+
+	if (depth > 8)
+		return error_set(ERR_INPUT, "%s: includes nest too deep", qapi_schema_fname(s));
+	for (i = 0; !ret && i < qapi_schema_ndefs(s); i++) {
+		const struct qapi_def *d = qapi_schema_def(s, i);
+		struct qapi_schema *inc = NULL;
+		struct buf text = BUF_INIT;
+		char *rel;
+
+		if (d->meta != QAPI_INCLUDE || !d->name || strchr(d->name, '/'))
+			continue;
+		rel = xasprintf("qapi/%s", d->name);
+		ret = p->read(&text, p->arg, rel);
+		if (!ret)
+			ret = qapi_schema_parse(&inc, rel, text.ptr, text.len, p->v);
+		if (!ret)
+			ret = qmp_add_includes(p, inc, depth + 1);
+		if (!ret) {
+			ret = qapi_schema_add_include(s, d->name, inc);
+			inc = NULL;
+		}
+		qapi_schema_free(inc);
+		buf_release(&text);
+		free(rel);
+	}
+	return ret;
+}
+
+/* qapi/pragma.json, which qapi/qapi-schema.json includes first: its pragmas hold everywhere. */
+static int qmp_add_pragmas(struct prep *p, struct qapi_schema *s)
+{
+	struct qapi_schema *inc = NULL;
+	struct buf text = BUF_INIT;
+	int ret;
+
+	ret = p->read(&text, p->arg, "qapi/pragma.json");
+	if (ret == ERR_NOTFOUND) {
+		error_clear();
+		ret = 0;
+		goto out;
+	}
+	if (!ret)
+		ret = qapi_schema_parse(&inc, "qapi/pragma.json", text.ptr, text.len, p->v);
+	if (!ret) {
+		ret = qapi_schema_add_include(s, "pragma.json", inc);
+		inc = NULL;
+	}
+out:
+	qapi_schema_free(inc);
+	buf_release(&text);
+	return ret;
+}
+
+/*
+ * A QMP command's names must be new to the whole monitor schema, not only
+ * to the module it goes in: every module qapi/qapi-schema.json includes is
+ * read, and a name taken is refused with where the tree defines it.
+ */
+static int qmp_collisions(struct prep *p)
+{
+	struct qapi_schema *top = NULL;
+	struct buf text = BUF_INIT;
+	size_t i, k;
+	int ret;
+
+	ret = p->read(&text, p->arg, "qapi/qapi-schema.json");
+	if (!ret)
+		ret = qapi_schema_parse(&top, "qapi/qapi-schema.json", text.ptr, text.len, p->v);
+	for (i = 0; !ret && i < qapi_schema_ndefs(top); i++) {
+		const struct qapi_def *d = qapi_schema_def(top, i);
+		struct qapi_schema *mod = NULL;
+		struct buf mt = BUF_INIT;
+		char *rel;
+
+		if (d->meta != QAPI_INCLUDE || !d->name || strchr(d->name, '/'))
+			continue;
+		rel = xasprintf("qapi/%s", d->name);
+		if (!(ret = p->read(&mt, p->arg, rel)))
+			ret = qapi_schema_parse(&mod, rel, mt.ptr, mt.len, p->v);
+		for (k = 0; !ret && k < qapi_schema_ndefs(p->frag); k++) {
+			const struct qapi_def *f = qapi_schema_def(p->frag, k);
+			const struct qapi_def *hit = f->name ? qapi_schema_find(mod, f->name) : NULL;
+
+			if (hit && f->meta != QAPI_INCLUDE && f->meta != QAPI_PRAGMA) {
+				struct qapi_loc l = qapi_schema_loc(mod, hit->start);
+				struct qapi_loc fl = qapi_schema_loc(p->frag, f->start);
+
+				ret = error_set(ERR_EXISTS, "%s:%u:%u: '%s' is already defined in %s:%u:%u (%s '%s' of the tree)",
+						p->in->fragment_name, fl.line, fl.col, f->name, rel, l.line,
+						l.col, qapi_meta_name(hit->meta), hit->name);
+			}
+		}
+		qapi_schema_free(mod);
+		buf_release(&mt);
+		free(rel);
+	}
+	qapi_schema_free(top);
+	buf_release(&text);
+	return ret;
+}
+
+/* The HMP wrappers: hmp-commands.hx, include/monitor/hmp.h, monitor/hmp-cmds.c. */
+static int qmp_place_hmp(struct prep *p)
+{
+	struct qapi_cfile *target = NULL, *code = NULL;
+	struct buf out = BUF_INIT, *text;
+	struct qapi_hmp h = { 0 };
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < p->n_protos; i++) {
+		char *origin = NULL;
+
+		qapi_hmp_release(&h);
+		if ((ret = qapi_hmp_generate(&h, p->merged, &p->protos[i], p->v)) < 0)
+			break;
+		text = file_for(p, p->mp.hmp_table, &ret);
+		if (!ret && !(ret = qapi_hmp_add_table(&out, p->mp.hmp_table, text->ptr, text->len, &h)))
+			buf_swap(&out, text);
+		buf_reset(&out);
+		if (!ret)
+			text = file_for(p, p->mp.hmp_header, &ret);
+		if (!ret && !(ret = qapi_hmp_add_decl(&out, p->mp.hmp_header, text->ptr, text->len, &h)))
+			buf_swap(&out, text);
+		buf_reset(&out);
+		if (!ret)
+			text = file_for(p, p->mp.hmp_file, &ret);
+		qapi_cfile_free(target);
+		qapi_cfile_free(code);
+		target = code = NULL;
+		if (!ret)
+			ret = qapi_cfile_parse(&target, p->mp.hmp_file, text->ptr, text->len);
+		if (!ret)
+			ret = qapi_cfile_parse(&code, "hmp wrapper", h.code, strlen(h.code));
+		if (!ret) {
+			origin = xasprintf("%s: HMP wrapper added by qga-forge", h.name);
+			ret = qapi_cfile_add_handlers(&out, target, code, origin);
+		}
+		if (!ret)
+			buf_swap(&out, text);
+		buf_reset(&out);
+		free(origin);
+	}
+	qapi_hmp_release(&h);
+	qapi_cfile_free(target);
+	qapi_cfile_free(code);
+	buf_release(&out);
+	return ret;
+}
+
 static int merge_schema(struct prep *p)
 {
 	struct qapi_insert_opts io = { 0 };
 	int ret;
 
 	io.after = p->in->after;
-	io.schema_if = p->pl.schema_if;
+	io.schema_if = p->in->qmp ? NULL : p->pl.schema_if;
 	ret = qapi_insert_fragment(&p->merged_text, p->schema, p->frag, p->v, &io);
 	if (ret)
 		return ret;
-	ret = qapi_schema_parse(&p->merged, SCHEMA_PATH, p->merged_text.ptr, p->merged_text.len, p->v);
+	ret = qapi_schema_parse(&p->merged, p->schema_path, p->merged_text.ptr, p->merged_text.len, p->v);
+	if (!ret && p->in->qmp)
+		ret = qmp_add_includes(p, p->merged, 0);
+	if (!ret && p->in->qmp)
+		ret = qmp_add_pragmas(p, p->merged);
 	if (!ret)
 		ret = qapi_schema_check(p->merged, p->v);
 	if (ret)
-		qapi_remap_error(SCHEMA_PATH, p->merged_text.ptr, p->merged_text.len, &io, p->frag);
+		qapi_remap_error(p->schema_path, p->merged_text.ptr, p->merged_text.len, &io, p->frag);
 	return ret;
 }
 
@@ -117,6 +280,12 @@ static int load_handlers(struct qapi_cfile **out, struct prep *p)
 			}
 			ret = qapi_stub_generate(&text, tmpl.ptr, &p->protos[i]);
 		}
+		if (!ret && p->in->qmp) {
+			char *inc = xasprintf("\"%s\"", p->mp.commands_header);
+
+			buf_replace_all(&text, "\"qga-qapi-commands.h\"", inc);
+			free(inc);
+		}
 		if (!ret)
 			ret = qapi_cfile_parse(out, "stub.c", text.ptr, text.len);
 		buf_release(&tmpl);
@@ -148,12 +317,14 @@ static int place_code(struct prep *p)
 	size_t i;
 	int ret;
 
+	const char *handler_file = p->in->qmp ? p->mp.handler_file : p->pl.handler_file;
+
 	ret = load_handlers(&handlers, p);
 	if (ret)
 		goto out;
-	text = file_for(p, p->pl.handler_file, &ret);
+	text = file_for(p, handler_file, &ret);
 	if (!ret)
-		ret = qapi_cfile_parse(&target, p->pl.handler_file, text->ptr, text->len);
+		ret = qapi_cfile_parse(&target, handler_file, text->ptr, text->len);
 	if (ret)
 		goto out;
 	if (p->in->handler_name) {
@@ -170,7 +341,9 @@ static int place_code(struct prep *p)
 	buf_swap(&out, text);
 	buf_reset(&out);
 
-	if (p->pl.win32_file) {
+	if (p->in->qmp && p->in->hmp)
+		ret = qmp_place_hmp(p);
+	if (!p->in->qmp && p->pl.win32_file) {
 		text = file_for(p, p->pl.win32_file, &ret);
 		for (i = 0; !ret && i < p->n_protos; i++) {
 			/* A command that already carries an 'if' is the user's to place. */
@@ -274,12 +447,21 @@ static void finish_result(struct prep *p)
 		r->changes[i].data = r->texts[i].ptr;
 		r->changes[i].len = r->texts[i].len;
 	}
-	buf_printf(&msg, "qga: add %s\n\n", names);
-	buf_printf(&msg, "Declared in %s (from %s),\nhandled in %s", SCHEMA_PATH, in->origin,
-		   p->pl.handler_file);
-	if (p->pl.schema_if)
+	if (in->qmp) {
+		buf_printf(&msg, "qmp: add %s\n\n", names);
+		buf_printf(&msg, "Declared in %s (from %s),\nhandled in %s", p->schema_path, in->origin,
+			   p->mp.handler_file);
+		if (in->hmp)
+			buf_printf(&msg, ",\nwith an HMP wrapper in %s, %s and %s", p->mp.hmp_table,
+				   p->mp.hmp_header, p->mp.hmp_file);
+	} else {
+		buf_printf(&msg, "qga: add %s\n\n", names);
+		buf_printf(&msg, "Declared in %s (from %s),\nhandled in %s", SCHEMA_PATH, in->origin,
+			   p->pl.handler_file);
+	}
+	if (!in->qmp && p->pl.schema_if)
 		buf_printf(&msg, " under 'if': '%s'", p->pl.schema_if);
-	if (p->pl.win32_file)
+	if (!in->qmp && p->pl.win32_file)
 		buf_printf(&msg, ",\nanswered with QERR_UNSUPPORTED in %s", p->pl.win32_file);
 	buf_puts(&msg, ".\n\n");
 	for (i = 0; i < p->n_protos; i++) {
@@ -314,6 +496,10 @@ static void finish_result(struct prep *p)
 		e->raw = json_object_new_object();
 		json_object_object_add(e->raw, "required", required_of(p, p->protos[i].command));
 		json_object_object_add(e->raw, "stub", json_object_new_boolean(!in->handler_name));
+		if (in->qmp) {
+			json_object_object_add(e->raw, "kind", json_object_new_string("qmp"));
+			json_object_object_add(e->raw, "hmp", json_object_new_boolean(in->hmp));
+		}
 	}
 	free(names);
 }
@@ -352,19 +538,35 @@ int addcmd_prepare(struct addcmd_result *out, const struct addcmd_input *in,
 	p.arg = arg;
 	p.out = out;
 	qapi_placement_for(&p.pl, v);
+	p.schema_path = SCHEMA_PATH;
+	if (in->qmp) {
+		if ((ret = qapi_monitor_placement_for(&p.mp, v)) < 0)
+			goto out;
+		p.schema_path = p.mp.schema_file;
+	}
 
-	schema_text = file_for(&p, SCHEMA_PATH, &ret);
+	schema_text = file_for(&p, p.schema_path, &ret);
 	if (ret)
 		goto out;
-	if ((ret = qapi_schema_parse(&p.schema, SCHEMA_PATH, schema_text->ptr, schema_text->len, v)) < 0) {
+	if ((ret = qapi_schema_parse(&p.schema, p.schema_path, schema_text->ptr, schema_text->len, v)) < 0) {
 		error_prefix(ret, "the tree's schema does not parse");
 		goto out;
 	}
 	if ((ret = adapt_inputs(&p)) < 0 ||
 	    (ret = qapi_schema_parse(&p.frag, in->fragment_name, p.frag_text.ptr, p.frag_text.len, v)) < 0 ||
-	    (ret = merge_schema(&p)) < 0 || (ret = derive_protos(&p)) < 0)
+	    (in->qmp && (ret = qmp_collisions(&p)) < 0) ||
+	    (in->qmp && (ret = qmp_add_includes(&p, p.schema, 0)) < 0) ||
+	    (in->qmp && (ret = qapi_monitor_check_returns(p.frag, p.schema)) < 0) ||
+	    (ret = merge_schema(&p)) < 0 ||
+	    (ret = derive_protos(&p)) < 0)
 		goto out;
-	if (in->gen_tree) {
+	if (in->gen_tree && in->qmp) {
+		ret = qapi_gen_crosscheck_qmp(&out->gen_skipped, in->gen_tree, p.schema_path,
+					      p.merged_text.ptr, p.merged_text.len, p.protos, p.n_protos);
+		if (ret < 0)
+			goto out;
+		ret = 0;
+	} else if (in->gen_tree) {
 		ret = qapi_gen_crosscheck(&out->gen_skipped, in->gen_tree, p.merged_text.ptr,
 					  p.merged_text.len, p.protos, p.n_protos);
 		if (ret < 0)
@@ -418,7 +620,19 @@ bool addcmd_input_from_entry(struct addcmd_input *in, const struct ws_command *e
 	if (in->handler_name && !in->handler)
 		return false;
 	in->after = e->after;
+	in->qmp = ws_command_is_qmp(e, &in->hmp);
 	return true;
+}
+
+bool ws_command_is_qmp(const struct ws_command *e, bool *hmp)
+{
+	struct json_object *v;
+	bool qmp = e->raw && json_object_object_get_ex(e->raw, "kind", &v) &&
+		   json_object_is_type(v, json_type_string) && !strcmp(json_object_get_string(v), "qmp");
+
+	if (hmp)
+		*hmp = qmp && json_object_object_get_ex(e->raw, "hmp", &v) && json_object_get_boolean(v);
+	return qmp;
 }
 
 /* ---- the operation ---- */
@@ -458,11 +672,12 @@ int ws_tree_version(struct qapi_version *v, struct ws *ws)
  * and checking only these paths keeps the command fast on a tree of
  * thousands of files.
  */
-static int require_clean(struct ws *ws)
+static int require_clean(struct ws *ws, bool qmp)
 {
-	static const char *const paths[] = { "qga", "VERSION" };
+	static const char *const paths[] = { "qga", "VERSION", "qapi", "monitor", "hmp-commands.hx",
+					     "include/monitor" };
 
-	return ws_require_clean(ws, paths, 2);
+	return ws_require_clean(ws, paths, qmp ? 6 : 2);
 }
 
 static int read_input(struct buf *b, const char *path)
@@ -484,13 +699,18 @@ static int fragment_from_options(struct buf *out, const struct ws_add_opts *o, s
 	/* The spec parsers cut their text in place: they get copies. */
 	struct strvec argv = STRVEC_INIT;
 	char *returns = o->returns ? xstrdup(o->returns) : NULL;
+	const char *schema_path = SCHEMA_PATH;
+	struct qapi_monitor_placement mp;
 	size_t n = 0, i;
-	int ret;
+	int ret = 0;
 
+	if (o->qmp && !(ret = qapi_monitor_placement_for(&mp, v)))
+		schema_path = mp.schema_file;
 	strvec_pushv(&argv, o->args);
 	n = argv.n;
 	args = xcalloc(n + 1, sizeof(*args));
-	ret = ws_read_data(&tmpl, o->datadir, "templates/doc-comment.qapi.in");
+	if (!ret)
+		ret = ws_read_data(&tmpl, o->datadir, "templates/doc-comment.qapi.in");
 	for (i = 0; !ret && i < n; i++)
 		ret = qapi_parse_arg_spec(&args[i], argv.v[i]);
 	spec.name = o->name;
@@ -501,15 +721,15 @@ static int fragment_from_options(struct buf *out, const struct ws_add_opts *o, s
 	if (!ret && returns)
 		ret = qapi_parse_type_spec(&spec.returns, &spec.returns_list, returns);
 	if (!ret)
-		ret = read_worktree(&st, ws, SCHEMA_PATH);
-	if (!ret && (ret = qapi_schema_parse(&schema, SCHEMA_PATH, st.ptr, st.len, v)) < 0)
+		ret = read_worktree(&st, ws, schema_path);
+	if (!ret && (ret = qapi_schema_parse(&schema, schema_path, st.ptr, st.len, v)) < 0)
 		error_prefix(ret, "the tree's schema does not parse");
 	if (!ret && qapi_schema_find(schema, o->name)) {
 		const struct qapi_def *d = qapi_schema_find(schema, o->name);
 		struct qapi_loc l = qapi_schema_loc(schema, d->start);
 
 		ret = error_set(ERR_EXISTS, "--name: '%s' is already defined in %s:%u:%u (%s '%s' of the tree)",
-				o->name, SCHEMA_PATH, l.line, l.col, qapi_meta_name(d->meta), d->name);
+				o->name, schema_path, l.line, l.col, qapi_meta_name(d->meta), d->name);
 	}
 	if (!ret)
 		ret = qapi_fragment_from_spec(out, schema, &spec, v, tmpl.ptr);
@@ -552,7 +772,7 @@ int ws_op_add_command(struct ws *ws, struct ws_add_result *out, const struct ws_
 	memset(&in, 0, sizeof(in));
 	memset(&r, 0, sizeof(r));
 	ws_step_time(pr, OP, &t0, "opening the workspace");
-	if ((ret = require_clean(ws)) < 0 || (ret = ws_tree_version(&v, ws)) < 0)
+	if ((ret = require_clean(ws, o->qmp)) < 0 || (ret = ws_tree_version(&v, ws)) < 0)
 		goto out;
 	ws_step_time(pr, OP, &t0, "checking that the work tree is clean");
 	if (o->fragment_path) {
@@ -580,6 +800,8 @@ int ws_op_add_command(struct ws *ws, struct ws_add_result *out, const struct ws_
 	in.gen_tree = o->no_generator ? NULL : ws_src_dir(ws);
 	in.datadir = o->datadir;
 	in.progress = pr;
+	in.qmp = o->qmp;
+	in.hmp = o->hmp;
 	if ((ret = addcmd_prepare(&r, &in, &v, read_worktree, ws)) < 0)
 		goto out;
 	ws_step_time(pr, OP, &t0, in.gen_tree ? "declaring, placing and checking (generator included)" :

@@ -47,6 +47,26 @@ int ws_op_commands(struct ws *ws, struct ws_command_list *out)
 			out->n_added++;
 		}
 	}
+	/* The monitor commands qga-forge added (the tree's own hundreds are not listed). */
+	for (i = 0; !ret && i < st->ncommands; i++) {
+		const struct ws_command *c = &st->commands[i];
+		struct ws_listed_command *e;
+		bool hmp;
+
+		if (!ws_command_is_qmp(c, &hmp))
+			continue;
+		out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
+		e = &out->v[out->n++];
+		memset(e, 0, sizeof(*e));
+		e->name = xstrdup(c->name);
+		e->prototype = c->prototype ? xstrdup(c->prototype) : NULL;
+		if (!e->prototype)
+			e->problem = xstrdup("no prototype recorded");
+		e->commit = xstrdup(c->commit ? c->commit : "");
+		e->qmp = true;
+		e->hmp = hmp;
+		out->n_added++;
+	}
 	qapi_schema_free(s);
 	buf_release(&b);
 	free(p);

@@ -118,6 +118,8 @@ struct ws_add_opts {
 	bool no_generator;              /* skip the tree's QAPI generator cross-check */
 	const char *datadir;            /* holds templates/ */
 	struct ws_progress progress;
+	bool qmp;                       /* a QEMU monitor command: qapi/, monitor/ (a full QEMU tree) */
+	bool hmp;                       /* with qmp: and its HMP wrapper */
 };
 
 struct ws_add_result {
@@ -302,6 +304,8 @@ struct ws_listed_command {
 	char *prototype;                /* NULL when it cannot be derived (see problem) */
 	char *problem;
 	char *commit;                   /* added by qga-forge: its commit ("" unknown); else NULL */
+	bool qmp;                       /* a QEMU monitor command (added ones only are listed) */
+	bool hmp;                       /* ... with an HMP wrapper */
 };
 
 struct ws_command_list {
