@@ -148,9 +148,14 @@ static int qmp_collisions(struct prep *p)
 				struct qapi_loc l = qapi_schema_loc(mod, hit->start);
 				struct qapi_loc fl = qapi_schema_loc(p->frag, f->start);
 
-				ret = error_set(ERR_EXISTS, "%s:%u:%u: '%s' is already defined in %s:%u:%u (%s '%s' of the tree)",
-						p->in->fragment_name, fl.line, fl.col, f->name, rel, l.line,
-						l.col, qapi_meta_name(hit->meta), hit->name);
+				if (!strncmp(p->in->fragment_name, "--name ", 7))
+					ret = error_set(ERR_EXISTS, "--name: '%s' is already defined in %s:%u:%u (%s '%s' of the tree)",
+							f->name, rel, l.line, l.col, qapi_meta_name(hit->meta),
+							hit->name);
+				else
+					ret = error_set(ERR_EXISTS, "%s:%u:%u: '%s' is already defined in %s:%u:%u (%s '%s' of the tree)",
+							p->in->fragment_name, fl.line, fl.col, f->name, rel,
+							l.line, l.col, qapi_meta_name(hit->meta), hit->name);
 			}
 		}
 		qapi_schema_free(mod);
