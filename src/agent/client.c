@@ -744,3 +744,102 @@ cleanup:
 	buf_release(&both);
 	return ret;
 }
+
+/* ---- QMP: the QEMU monitor's protocol over the same reader ---- */
+
+/* The next complete JSON value that is not an event ({"event": ...}), or an error. */
+static int qmp_next(struct json_object **out, struct qga *q, const char *ctx, long long deadline)
+{
+	*out = NULL;
+	for (;;) {
+		struct json_object *obj = NULL, *ev;
+		enum step st;
+		int ret;
+
+		if (q->rpos == q->rlen && (ret = fill(q, deadline, ctx, NULL)) < 0)
+			return ret;
+		st = parse_step(q, &obj);
+		if (st == STEP_MORE)
+			continue;
+		if (st != STEP_VALUE)
+			return step_error(q, st, ctx);
+		if (!json_object_is_type(obj, json_type_object)) {
+			json_object_put(obj);
+			return error_set(ERR_GENERIC, "'%s': the reply to %s is not a JSON object", q->what,
+					 ctx);
+		}
+		if (json_object_object_get_ex(obj, "event", &ev)) {
+			json_object_put(obj);
+			continue;
+		}
+		*out = obj;
+		return 0;
+	}
+}
+
+static int qmp_exchange(struct qga_reply *out, struct qga *q, const char *name,
+			struct json_object *args)
+{
+	struct json_object *req = json_object_new_object(), *obj = NULL, *idv;
+	long long deadline = clock_now_ms() + q->timeout_ms;
+	char *text, *ctx = xasprintf("'%s'", name);
+	int64_t id = next_id(q);
+	int ret;
+
+	json_object_object_add(req, "execute", json_object_new_string(name));
+	if (args)
+		json_object_object_add(req, "arguments", json_object_get(args));
+	json_object_object_add(req, "id", json_object_new_int64(id));
+	text = xasprintf("%s\n", json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
+								QGA_JSON_NOSLASHESCAPE));
+	ret = write_all(q, text, strlen(text), ctx);
+	while (!ret && !(ret = qmp_next(&obj, q, ctx, deadline))) {
+		/* A reply without our id belongs to nobody here (an earlier client's): skip it. */
+		if (json_object_object_get_ex(obj, "id", &idv) && json_object_is_type(idv, json_type_int) &&
+		    json_object_get_int64(idv) == id) {
+			json_object_object_del(obj, "id");
+			ret = take_reply(out, q, obj, ctx);
+			break;
+		}
+		json_object_put(obj);
+		obj = NULL;
+	}
+	json_object_put(req);
+	free(text);
+	free(ctx);
+	return ret;
+}
+
+int qmp_handshake(struct qga *q)
+{
+	struct qga_reply r = QGA_REPLY_INIT;
+	struct json_object *greeting = NULL, *v;
+	int ret;
+
+	reset_parser(q);
+	ret = qmp_next(&greeting, q, "the QMP greeting", clock_now_ms() + q->timeout_ms);
+	if (!ret && !json_object_object_get_ex(greeting, "QMP", &v))
+		ret = error_set(ERR_GENERIC, "'%s': not a QMP monitor (its first message has no \"QMP\" "
+				"greeting)", q->what);
+	json_object_put(greeting);
+	if (!ret)
+		ret = qmp_exchange(&r, q, "qmp_capabilities", NULL);
+	if (!ret && r.kind == QGA_REPLY_ERROR)
+		ret = error_set(ERR_GENERIC, "'%s': qmp_capabilities failed: %s: %s", q->what,
+				r.error_class, r.error_desc);
+	qga_reply_release(&r);
+	q->synced = ret == 0;
+	return ret;
+}
+
+int qmp_execute(struct qga_reply *out, struct qga *q, const char *name, struct json_object *args)
+{
+	*out = (struct qga_reply)QGA_REPLY_INIT;
+	if (!qga_valid_command_name(name))
+		return qga_check_command_name(name);
+	if (args && !json_object_is_type(args, json_type_object))
+		return error_set(ERR_INPUT, "arguments of '%s' are not a JSON object", name);
+	if (!q->synced)
+		return error_set(ERR_GENERIC, "'%s': the QMP session is not negotiated", q->what);
+	return qmp_exchange(out, q, name, args);
+}

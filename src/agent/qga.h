@@ -160,6 +160,23 @@ void qga_reply_release(struct qga_reply *r);
 int qga_execute(struct qga_reply *out, struct qga *q, const char *name,
 		struct json_object *args);
 
+/* ---- QMP (the QEMU monitor) ---- */
+
+/*
+ * A QEMU monitor socket (-qmp unix:SOCK,server=on, or libvirt's monitor
+ * socket) reached with qga_connect(): read the {"QMP": ...} greeting and
+ * negotiate qmp_capabilities. Errors name the socket; a peer that greets
+ * otherwise is "not a QMP monitor".
+ */
+int qmp_handshake(struct qga *q);
+
+/*
+ * One QMP command after qmp_handshake(): {"execute", "arguments", "id"},
+ * asynchronous events skipped, the reply with our id taken (no 0xFF
+ * framing in QMP). Same reply and error contract as qga_execute().
+ */
+int qmp_execute(struct qga_reply *out, struct qga *q, const char *name, struct json_object *args);
+
 /* ---- the smoke runner ---- */
 
 /*
@@ -207,6 +224,14 @@ struct qga_smoke_opts {
 	const char *socket;
 	int boot_timeout_ms;
 	bool strict;          /* a stub's answer and a call not made are failures (for CI) */
+	/*
+	 * QMP: `agent` is a QEMU system emulator, started as `-M none
+	 * -nodefaults -display none -qmp unix:SOCK,server=on,wait=off`;
+	 * qmp_capabilities is negotiated, query-commands must list every
+	 * command called, and a call of human-monitor-command whose output is
+	 * an HMP error ("Error: ...", "unknown command") fails.
+	 */
+	bool qmp;
 };
 
 struct qga_smoke_command {

@@ -247,6 +247,22 @@ static char **agent_argv(const struct agent_proc *a, const char *agent, const ch
 	return argv;
 }
 
+/* The system emulator with nothing but a QMP monitor: no machine, no devices, no display. */
+static char **emulator_argv(const struct agent_proc *a, const char *emulator)
+{
+	char **argv = xcalloc(10, sizeof(*argv));
+
+	argv[0] = xstrdup(emulator);
+	argv[1] = xstrdup("-M");
+	argv[2] = xstrdup("none");
+	argv[3] = xstrdup("-nodefaults");
+	argv[4] = xstrdup("-display");
+	argv[5] = xstrdup("none");
+	argv[6] = xstrdup("-qmp");
+	argv[7] = xasprintf("unix:%s,server=on,wait=off", a->sock);
+	return argv;
+}
+
 static void free_argv(char **argv)
 {
 	size_t i;
@@ -504,6 +520,58 @@ static int check_info(struct qga_smoke_result *r, struct qga_reply *info, char *
 	return 0;
 }
 
+/* QMP: query-commands lists every command the monitor has. */
+static int check_qmp_commands(struct qga_smoke_result *r, struct qga_reply *list, char **first)
+{
+	size_t i, n;
+
+	if (list->kind == QGA_REPLY_ERROR)
+		return error_set(ERR_GENERIC, "query-commands answered with an error: %s: %s",
+				 list->error_class, list->error_desc);
+	if (list->kind != QGA_REPLY_RETURN || !json_object_is_type(list->value, json_type_array))
+		return error_set(ERR_GENERIC, "query-commands did not answer with a list");
+	n = json_object_array_length(list->value);
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(list->value, i), *f;
+		struct qga_smoke_command *c;
+
+		if (!json_object_object_get_ex(e, "name", &f) || !json_object_is_type(f, json_type_string))
+			continue;
+		c = find_command(r, json_object_get_string(f));
+		if (c)
+			c->listed = c->enabled = c->success_response = true;
+	}
+	for (i = 0; i < r->ncommands; i++) {
+		if (r->commands[i].listed)
+			continue;
+		error_set(ERR_GENERIC, "'%s' is not among the monitor's commands (query-commands)",
+			  r->commands[i].name);
+		note_failure(first, error_last());
+	}
+	return 0;
+}
+
+/*
+ * human-monitor-command answers HMP's output as a string, errors included
+ * ("Error: ..." from hmp_handle_error(), "unknown command: ..." from the
+ * HMP parser): those are failures of the HMP call.
+ */
+static bool hmp_error(const struct qga_smoke_call_result *cr, bool *stub)
+{
+	const char *s;
+
+	*stub = false;
+	if (strcmp(cr->name, "human-monitor-command") || cr->reply.kind != QGA_REPLY_RETURN ||
+	    !json_object_is_type(cr->reply.value, json_type_string))
+		return false;
+	s = json_object_get_string(cr->reply.value);
+	if (strstr(s, "is not implemented"))
+		*stub = true;
+	/* monitor/hmp.c: a line it cannot parse ends with 'Try "help NAME" ...' */
+	return !strncmp(s, "Error", 5) || strstr(s, "\nError") || strstr(s, "unknown command") ||
+	       strstr(s, "Try \"help");
+}
+
 const char *qga_smoke_status_name(enum qga_smoke_status s)
 {
 	switch (s) {
@@ -551,9 +619,10 @@ static void soft_outcome(struct qga_smoke_call_result *cr, enum qga_smoke_status
 
 static void run_call(struct qga_smoke_call_result *cr, const struct qga_smoke_call *call,
 		     const struct qga_smoke_command *c, struct qga *q, bool strict, char **first,
-		     bool *transport_failed)
+		     bool *transport_failed, bool qmp)
 {
 	struct buf msg = BUF_INIT;
+	bool stub_hmp;
 	int ret;
 
 	if (!c->listed || !c->enabled) {
@@ -567,7 +636,7 @@ static void run_call(struct qga_smoke_call_result *cr, const struct qga_smoke_ca
 		return;
 	}
 	cr->ran = true;
-	ret = qga_execute(&cr->reply, q, cr->name, cr->args);
+	ret = (qmp ? qmp_execute : qga_execute)(&cr->reply, q, cr->name, cr->args);
 	if (ret < 0) {
 		*transport_failed = true;
 		cr->status = QGA_SMOKE_FAILED;
@@ -578,6 +647,20 @@ static void run_call(struct qga_smoke_call_result *cr, const struct qga_smoke_ca
 	switch (cr->reply.kind) {
 	case QGA_REPLY_RETURN:
 		cr->ok = true;
+		if (qmp && hmp_error(cr, &stub_hmp)) {
+			if (call->stub && stub_hmp) {
+				soft_outcome(cr, QGA_SMOKE_STUB, xstrdup("stub: the handler is the generated "
+									 "stub; replace it with the implementation"),
+					     strict, first);
+				return;
+			}
+			cr->ok = false;
+			buf_printf(&msg, "HMP '%s' answered with an error: %s",
+				   json_object_get_string(json_object_object_get(cr->args, "command-line")),
+				   json_object_get_string(cr->reply.value));
+			buf_rtrim(&msg);
+			buf_replace_all(&msg, "\r", "");
+		}
 		break;
 	case QGA_REPLY_NONE:
 		cr->ok = !c->success_response;
@@ -733,7 +816,8 @@ int qga_smoke_run(struct qga_smoke_result *out, const struct qga_smoke_opts *opt
 		if ((ret = fs_write_atomic(a.conf, opts->config_text, strlen(opts->config_text), 0600)) < 0)
 			goto cleanup;
 	}
-	out->argv = agent_argv(&a, out->agent, opts->agent_args);
+	out->argv = opts->qmp ? emulator_argv(&a, out->agent) :
+				agent_argv(&a, out->agent, opts->agent_args);
 	ret = start_agent(&a, out->agent, out->argv);
 	if (ret < 0)
 		goto cleanup;
@@ -743,11 +827,19 @@ int qga_smoke_run(struct qga_smoke_result *out, const struct qga_smoke_opts *opt
 		goto cleanup;
 connected:
 	qga_set_timeout(q, timeout);
-	ret = qga_sync(q);
-	if (ret == 0)
-		ret = qga_execute(&info, q, "guest-info", NULL);
-	if (ret == 0)
-		ret = check_info(out, &info, &first);
+	if (opts->qmp) {
+		ret = qmp_handshake(q);
+		if (ret == 0)
+			ret = qmp_execute(&info, q, "query-commands", NULL);
+		if (ret == 0)
+			ret = check_qmp_commands(out, &info, &first);
+	} else {
+		ret = qga_sync(q);
+		if (ret == 0)
+			ret = qga_execute(&info, q, "guest-info", NULL);
+		if (ret == 0)
+			ret = check_info(out, &info, &first);
+	}
 	if (ret < 0) {
 		note_failure(&first, error_last());
 		agent_gone(out, &a, &first);
@@ -761,7 +853,7 @@ connected:
 			continue;
 		}
 		run_call(cr, &opts->calls[i], find_command(out, cr->name), q, opts->strict, &first,
-			 &transport_failed);
+			 &transport_failed, opts->qmp);
 	}
 	if (transport_failed)
 		agent_gone(out, &a, &first);

@@ -36,11 +36,14 @@ static int print_reply(const char *name, const struct qga_reply *r)
 int cmd_exec(int argc, const char **argv)
 {
 	char *socket_path = NULL, *timeout_text = NULL; /* popt's copies: ours to free */
+	int qmp = 0;
 	struct poptOption table[] = {
 		{ "socket", 's', POPT_ARG_STRING, &socket_path, 0,
 		  "the agent's socket (libvirt channel, qemu-ga -m unix-listen)", "SOCKET" },
 		{ "timeout", '\0', POPT_ARG_STRING, &timeout_text, 0,
 		  "give up when the agent has not answered within SECONDS (default 10)", "SECONDS" },
+		{ "qmp", '\0', POPT_ARG_NONE, &qmp, 0,
+		  "SOCKET is a QEMU monitor (QMP: -qmp unix:SOCK,server=on, libvirt's monitor socket)", NULL },
 		CLI_COMMON_OPTIONS,
 		POPT_AUTOHELP
 		POPT_TABLEEND
@@ -70,8 +73,8 @@ int cmd_exec(int argc, const char **argv)
 		goto out;
 	}
 	if ((ret = qga_connect(&q, socket_path, timeout_ms)) < 0 ||
-	    (ret = qga_sync(q)) < 0 ||
-	    (ret = qga_execute(&reply, q, pos[0], args)) < 0) {
+	    (ret = qmp ? qmp_handshake(q) : qga_sync(q)) < 0 ||
+	    (ret = (qmp ? qmp_execute : qga_execute)(&reply, q, pos[0], args)) < 0) {
 		status = cli_fail(ret);
 		goto out;
 	}

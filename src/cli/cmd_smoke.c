@@ -94,8 +94,8 @@ int cmd_smoke(int argc, const char **argv)
 {
 	char *agent_opt = NULL, *timeout_text = NULL; /* popt's copies: ours to free */
 	char **call_specs = NULL, **rpm_opt = NULL;
-	char *kernel_dir = NULL, *accel = NULL;
-	int as_installed = 0, in_vm = 0, strict = 0;
+	char *kernel_dir = NULL, *accel = NULL, *emulator_opt = NULL;
+	int as_installed = 0, in_vm = 0, strict = 0, qmp = 0;
 	struct poptOption table[] = {
 		{ "as-installed", '\0', POPT_ARG_NONE, &as_installed, 0,
 		  "start the agent as the package's systemd unit does (its ExecStart, the "
@@ -111,6 +111,11 @@ int cmd_smoke(int argc, const char **argv)
 		  "the VM's accelerator (default: KVM when it boots a kernel here, else TCG)", "kvm|tcg" },
 		{ "agent", '\0', POPT_ARG_STRING, &agent_opt, 0,
 		  "run this qemu-ga instead of the workspace's build", "PATH" },
+		{ "qmp", '\0', POPT_ARG_NONE, &qmp, 0,
+		  "the monitor commands: start the build's QEMU system emulator with a QMP monitor "
+		  "(-M none), call each command and its HMP wrapper", NULL },
+		{ "emulator", '\0', POPT_ARG_STRING, &emulator_opt, 0,
+		  "with --qmp: run this emulator instead of the workspace's build", "PATH" },
 		{ "call", '\0', POPT_ARG_ARGV, &call_specs, 0,
 		  "also call NAME with JSON-ARGS (repeatable)", "'NAME [JSON-ARGS]'" },
 		{ "strict", '\0', POPT_ARG_NONE, &strict, 0,
@@ -152,6 +157,14 @@ int cmd_smoke(int argc, const char **argv)
 		status = cli_usage("smoke", "--accel %s: expected kvm or tcg", accel);
 		goto out;
 	}
+	if (emulator_opt && !qmp) {
+		status = cli_usage("smoke", "--emulator goes with --qmp");
+		goto out;
+	}
+	if (qmp && (as_installed || in_vm || agent_opt)) {
+		status = cli_usage("smoke", "--qmp runs the emulator: not with --as-installed, --vm or --agent");
+		goto out;
+	}
 	if (rpm_opt && !as_installed && !in_vm) {
 		status = cli_usage("smoke", "--rpm is for --as-installed");
 		goto out;
@@ -162,13 +175,14 @@ int cmd_smoke(int argc, const char **argv)
 	o.kernel_dir = kernel_dir;
 	o.accel = accel;
 	o.datadir = cli_datadir();
-	o.agent = agent_opt;
+	o.agent = qmp ? emulator_opt : agent_opt;
+	o.qmp = qmp;
 	o.calls = (const char *const *)call_specs;
 	o.timeout_ms = timeout_ms;
 	o.strict = strict;
 	o.progress = cli_progress(&pr, cli_opts.quiet, false);
 	/* --agent alone tests a binary; otherwise the workspace says what to call. */
-	if ((cli_opts.workspace || (!agent_opt && !rpm_opt)) &&
+	if ((cli_opts.workspace || (!agent_opt && !rpm_opt && !emulator_opt)) &&
 	    (ret = ws_open(&ws, cli_opts.workspace)) < 0) {
 		status = cli_fail(ret);
 		goto out;
@@ -232,6 +246,7 @@ out:
 	free(timeout_text);
 	free(kernel_dir);
 	free(accel);
+	free(emulator_opt);
 	if (rpm_opt) {
 		for (i = 0; rpm_opt[i]; i++)
 			free(rpm_opt[i]);

@@ -126,6 +126,13 @@ bool addcmd_input_from_entry(struct addcmd_input *in, const struct ws_command *e
 /* A state entry's kind: true for a QEMU monitor command (QMP); *hmp: with an HMP wrapper. */
 bool ws_command_is_qmp(const struct ws_command *e, bool *hmp);
 
+/*
+ * emulator.c: the QEMU system emulator among a build's rpms (qemu-kvm in
+ * libexec, qemu-system-* in bin) extracted into OUTDIR/emulator/; *out is
+ * its path, or NULL when no rpm has one (an agent-only package).
+ */
+int ws_extract_emulator(char **out, const char *outdir, struct json_object *rpms);
+
 /* The tree's QEMU version: the state's, else WS/src/VERSION. */
 int ws_tree_version(struct qapi_version *v, struct ws *ws);
 

@@ -502,8 +502,17 @@ static void finish_result(struct prep *p)
 		json_object_object_add(e->raw, "required", required_of(p, p->protos[i].command));
 		json_object_object_add(e->raw, "stub", json_object_new_boolean(!in->handler_name));
 		if (in->qmp) {
+			const struct qapi_def *d = qapi_schema_find(p->frag, p->protos[i].command);
+			const struct qapi_value *data = d ? qapi_dict_get(d->expr, "data") : NULL;
+			struct json_object *hargs = json_object_new_array();
+
+			/* HMP takes the arguments by position, in this order (smoke writes its line). */
+			for (j = 0; data && data->type == QAPI_DICT && j < data->n; j++)
+				json_object_array_add(hargs, json_object_new_string(data->keys[j] +
+										  (data->keys[j][0] == '*')));
 			json_object_object_add(e->raw, "kind", json_object_new_string("qmp"));
 			json_object_object_add(e->raw, "hmp", json_object_new_boolean(in->hmp));
+			json_object_object_add(e->raw, "hmp_args", hargs);
 		}
 	}
 	free(names);

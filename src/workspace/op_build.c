@@ -501,6 +501,7 @@ int ws_build_run(struct ws *ws, const struct ws_build_opts *o, struct json_objec
 {
 	const char *step = "build";
 	char *out = NULL, *srpms = NULL, *rpmsdir = NULL, *log = NULL, *agentdir = NULL;
+	char *emulator = NULL;
 	struct scratch rdir = SCRATCH_INIT;
 	char *agent = NULL, *d1 = NULL;
 	char *agent_rpm = NULL, *agent_in_rpm = NULL;
@@ -617,6 +618,9 @@ int ws_build_run(struct ws *ws, const struct ws_build_opts *o, struct json_objec
 			goto cleanup;
 		}
 		ws_add_timing(timings, "agent", clock_now() - t0);
+		step = "emulator";
+		if ((ret = ws_extract_emulator(&emulator, out, found)) < 0)
+			goto cleanup;
 	}
 
 	step = "manifest";
@@ -636,6 +640,8 @@ int ws_build_run(struct ws *ws, const struct ws_build_opts *o, struct json_objec
 		}
 		json_object_object_add(m, "agent_only", ao);
 	}
+	if (emulator)
+		json_object_object_add(m, "emulator", json_object_new_string(emulator));
 	/* check-rpm hook: is what was built deployable on its target? */
 	if (!o->srpm_only && (ret = check_deploy(m, found, ws)) < 0)
 		goto cleanup;
@@ -672,6 +678,7 @@ cleanup:
 	free(agent_in_rpm);
 	free(d1);
 	free(agent);
+	free(emulator);
 	free(agentdir);
 	free(log);
 	free(rpmsdir);

@@ -121,12 +121,121 @@ static int parse_given(struct given_call **out, size_t *nout, const char *const 
 	return ret;
 }
 
+/*
+ * The HMP command line of a QMP request: HMP takes the arguments by
+ * position, in the order of the declaration ("hmp_args", recorded by
+ * add-command), up to the first one the request leaves out. NULL when a
+ * value has no HMP spelling.
+ */
+static char *hmp_line(const char *name, const char *args_json, struct json_object *order)
+{
+	struct json_object *args = args_json ? json_tokener_parse(args_json) : NULL, *v;
+	struct json_object *keys = NULL;
+	struct buf b = BUF_INIT;
+	size_t i;
+	bool ok = true;
+
+	buf_puts(&b, name);
+	if (!order && args && json_object_is_type(args, json_type_object)) {
+		/* an entry recorded without the order: the request's own */
+		keys = json_object_new_array();
+		json_object_object_foreach(args, k, kv) {
+			(void)kv;
+			json_object_array_add(keys, json_object_new_string(k));
+		}
+		order = keys;
+	}
+	for (i = 0; ok && args && order && i < json_object_array_length(order); i++) {
+		const char *key = json_object_get_string(json_object_array_get_idx(order, i));
+		const char *s, *p;
+
+		if (!json_object_object_get_ex(args, key, &v))
+			break;
+		switch (json_object_get_type(v)) {
+		case json_type_boolean:
+			buf_puts(&b, json_object_get_boolean(v) ? " on" : " off");
+			break;
+		case json_type_int:
+			buf_printf(&b, " %" PRId64, json_object_get_int64(v));
+			break;
+		case json_type_double:
+			buf_printf(&b, " %.17g", json_object_get_double(v));
+			break;
+		case json_type_string:
+			s = json_object_get_string(v);
+			if (*s && !strpbrk(s, " \t\"'\\")) {
+				buf_printf(&b, " %s", s);
+				break;
+			}
+			buf_puts(&b, " \"");
+			for (p = s; *p; p++) {
+				if (*p == '"' || *p == '\\')
+					buf_puts(&b, "\\");
+				buf_put(&b, p, 1);
+			}
+			buf_puts(&b, "\"");
+			break;
+		default:
+			ok = false;
+		}
+	}
+	json_object_put(args);
+	json_object_put(keys);
+	if (!ok) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* After a monitor command's call: the same request through HMP, when it has a wrapper. */
+static void add_hmp_call(struct call_list *l, const struct ws_command *c, const char *args_json,
+			 bool stub)
+{
+	struct json_object *order = NULL, *req;
+	char *line;
+	bool hmp;
+
+	if (!ws_command_is_qmp(c, &hmp) || !hmp)
+		return;
+	if (c->raw)
+		json_object_object_get_ex(c->raw, "hmp_args", &order);
+	line = hmp_line(c->name, args_json, order);
+	if (!line)
+		return;
+	req = json_object_new_object();
+	json_object_object_add(req, "command-line", json_object_new_string(line));
+	add_call(l, "human-monitor-command",
+		 keep(l, xstrdup(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE))),
+		 keep(l, xasprintf("HMP '%s'", line)))->stub = stub;
+	json_object_put(req);
+	free(line);
+}
+
+/* The emulator of the workspace's last build (its manifest's "emulator"), or NULL. */
+static char *built_emulator(const char *agent)
+{
+	char *agentdir = agent ? fs_dirname(agent) : NULL, *out = agentdir ? fs_dirname(agentdir) : NULL;
+	char *mpath = out ? fs_path_join(out, "manifest.json") : NULL, *found = NULL;
+	struct json_object *m = mpath && fs_is_file(mpath) ? json_object_from_file(mpath) : NULL, *v;
+
+	if (m && json_object_object_get_ex(m, "emulator", &v) && json_object_is_type(v, json_type_string))
+		found = xstrdup(json_object_get_string(v));
+	json_object_put(m);
+	free(agentdir);
+	free(out);
+	free(mpath);
+	return found;
+}
+
 /* Each workspace command: its --call requests, else its doc Example, else a bare call. */
 static int workspace_calls(struct call_list *l, char **agent_out, struct ws *ws,
-			   struct given_call *given, size_t ngiven, const struct ws_progress *pr)
+			   struct given_call *given, size_t ngiven, const struct ws_progress *pr,
+			   bool qmp)
 {
 	const struct ws_state *st = ws_info(ws);
-	size_t i, j, n = st->ncommands;
+	size_t i, j, n = st->ncommands, counted = 0;
 	int ret = 0;
 
 	*agent_out = NULL;
@@ -138,6 +247,10 @@ static int workspace_calls(struct call_list *l, char **agent_out, struct ws *ws,
 		const char *name;
 		bool any = false, stub;
 
+		/* Agent commands for the agent, monitor commands for the emulator. */
+		if (ws_command_is_qmp(c, NULL) != qmp)
+			continue;
+		counted++;
 		name = keep(l, xstrdup(c->name));
 		/* Recorded by add-command: the handler is the generated stub; the required arguments. */
 		stub = c->raw && json_object_object_get_ex(c->raw, "stub", &v) && json_object_get_boolean(v);
@@ -146,6 +259,7 @@ static int workspace_calls(struct call_list *l, char **agent_out, struct ws *ws,
 			if (strcmp(given[j].name, name))
 				continue;
 			add_call(l, name, given[j].args, "--call")->stub = stub;
+			add_hmp_call(l, c, given[j].args, stub);
 			given[j].used = true;
 			any = true;
 		}
@@ -156,6 +270,7 @@ static int workspace_calls(struct call_list *l, char **agent_out, struct ws *ws,
 			if (ret < 0)
 				goto out;
 			add_call(l, name, keep(l, args), "example")->stub = stub;
+			add_hmp_call(l, c, args, stub);
 			any = true;
 		}
 		if (!any) {
@@ -167,11 +282,20 @@ static int workspace_calls(struct call_list *l, char **agent_out, struct ws *ws,
 			call->stub = stub;
 			call->not_called = keep(l, not_called_reason(name, req));
 			if (call->not_called)
-				call->source = "guest-info only";
+				call->source = qmp ? "query-commands only" : "guest-info only";
+			else
+				add_hmp_call(l, c, NULL, stub);
 		}
 	}
-	if (!n)
-		ws_warn_event(pr, "smoke", "the workspace has no added commands; checking the agent only");
+	if (qmp) {
+		char *emulator = built_emulator(*agent_out);
+
+		free(*agent_out);
+		*agent_out = emulator;
+	}
+	if (!counted)
+		ws_warn_event(pr, "smoke", qmp ? "the workspace has no added monitor commands; checking "
+				  "the emulator only" : "the workspace has no added commands; checking the agent only");
 out:
 	if (ret < 0)
 		error_prefix(ret, "smoke");
@@ -194,6 +318,7 @@ struct ws_smoke_plan {
 	struct smoke_vm sv;
 	long long run_start;
 	bool strict;
+	bool qmp;                       /* `agent` is a system emulator, the calls go to its QMP monitor */
 };
 
 int ws_smoke_check_calls(const char *const *calls)
@@ -238,8 +363,15 @@ int ws_smoke_prepare(struct ws_smoke_plan **out, struct ws *ws, const struct ws_
 		goto fail;
 	}
 	if (ws) {
-		if ((ret = workspace_calls(&p->calls, &ws_agent, ws, p->given, p->ngiven, &o->progress)) < 0)
+		if ((ret = workspace_calls(&p->calls, &ws_agent, ws, p->given, p->ngiven, &o->progress,
+					   o->qmp)) < 0)
 			goto fail;
+		if (o->qmp && !o->agent && !ws_agent) {
+			ret = error_set(ERR_NOTFOUND, "the workspace's build has no QEMU system emulator "
+					"(qemu-kvm or qemu-system-*); build a qemu or qemu-kvm package, or "
+					"give --emulator PATH");
+			goto fail;
+		}
 		if (!o->agent && !ws_agent) {
 			ret = error_set(ERR_NOTFOUND, "the workspace has no built agent; run 'qga-forge "
 					"build' first, or give --agent PATH");
@@ -266,6 +398,7 @@ int ws_smoke_prepare(struct ws_smoke_plan **out, struct ws *ws, const struct ws_
 	p->datadir = o->datadir ? xstrdup(o->datadir) : NULL;
 	p->progress = o->progress;
 	p->strict = o->strict;
+	p->qmp = o->qmp;
 	*out = p;
 	return 0;
 fail:
@@ -285,6 +418,7 @@ int ws_smoke_run(struct qga_smoke_result *out, struct ws_smoke_plan *p)
 	opts.calls = p->calls.v;
 	opts.ncalls = p->calls.n;
 	opts.timeout_ms = p->timeout_ms;
+	opts.qmp = p->qmp;
 	/* as-installed hook: the unit's command line and the vendor's policy files */
 	if (p->as_installed &&
 	    (ret = smoke_installed_setup(&p->si, &opts, p->rpms.n ? strvec_list(&p->rpms) : NULL,

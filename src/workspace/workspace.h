@@ -258,6 +258,13 @@ struct ws_smoke_opts {
 	const char *kernel_dir;         /* vm: scripts/vm-kernel.sh's directory (NULL: run it) */
 	const char *accel;              /* vm: "kvm", "tcg", or NULL: probe */
 	const char *datadir;            /* vm: holds scripts/vm-kernel.sh */
+	/*
+	 * QMP: `agent` is a QEMU system emulator (NULL: the one the workspace's
+	 * build took from its rpms), started with only a QMP monitor; the
+	 * workspace's monitor commands are called, and through
+	 * human-monitor-command their HMP wrappers.
+	 */
+	bool qmp;
 };
 
 /*
