@@ -47,8 +47,15 @@ static char *changelog_text(const struct ws_state *st, const struct patchgen_pat
 	struct buf b = BUF_INIT;
 	size_t i;
 
-	for (i = 0; i < st->ncommands; i++)
-		buf_printf(&b, "- Add guest agent command '%s' (qga-forge)\n", st->commands[i].name);
+	for (i = 0; i < st->ncommands; i++) {
+		bool hmp;
+
+		if (ws_command_is_qmp(&st->commands[i], &hmp))
+			buf_printf(&b, "- Add QEMU monitor command '%s' (QMP%s, qga-forge)\n",
+				   st->commands[i].name, hmp ? " and HMP" : "");
+		else
+			buf_printf(&b, "- Add guest agent command '%s' (qga-forge)\n", st->commands[i].name);
+	}
 	if (!b.len)
 		for (i = 0; i < n; i++)
 			buf_printf(&b, "- %s (qga-forge)\n", p[i].subject);
@@ -296,12 +303,14 @@ static int policy_hook(struct rpc_policy_result *pol, const struct ws_state *st,
 {
 	const char **names = xcalloc(st->ncommands + 1, sizeof(*names));
 	char *sourcedir = spec_sourcedir(spec);
-	size_t i;
+	size_t i, n = 0;
 	int ret;
 
+	/* The agent's allow-list is for agent commands; monitor commands are QEMU's. */
 	for (i = 0; i < st->ncommands; i++)
-		names[i] = st->commands[i].name;
-	ret = rpc_policy_sync(pol, spec, text, sourcedir, names, st->ncommands, prev, q);
+		if (!ws_command_is_qmp(&st->commands[i], NULL))
+			names[n++] = st->commands[i].name;
+	ret = rpc_policy_sync(pol, spec, text, sourcedir, names, n, prev, q);
 	free(sourcedir);
 	free(names);
 	return ret;

@@ -96,7 +96,9 @@ for rel in 7.2 10.0; do
 		qga-forge patch -w "$ws" >out 2>&1 &&
 		ls "$ws"/rpmbuild/SOURCES/*.patch >patches &&
 		test_grep "qmp-add-hello-world" patches &&
-		test_grep "qga-add-guest-set-watchdog-timeout" patches
+		test_grep "qga-add-guest-set-watchdog-timeout" patches &&
+		test_grep "^- Add QEMU monitor command .hello-world. (QMP and HMP, qga-forge)$" "$ws"/rpmbuild/SPECS/*.spec &&
+		test_grep "^- Add guest agent command .guest-set-watchdog-timeout. (qga-forge)$" "$ws"/rpmbuild/SPECS/*.spec
 	'
 done
 
