@@ -95,15 +95,20 @@ static void print_failure_json(const struct ws_forge_result *r)
 
 int cmd_forge(int argc, const char **argv)
 {
-	const char **commands = NULL, **defines = NULL, **calls = NULL;
+	const char **commands = NULL, **defines = NULL, **calls = NULL, **qmp_commands = NULL;
 	const char *outdir = NULL;
 	int nodeps = 0, jobs = 0, force = 0, no_smoke = 0, smoke_vm = 0, strict = 0, status, nargs;
-	int agent_only = 0;
+	int agent_only = 0, hmp = 0;
 	int ret = 0;
 	struct poptOption table[] = {
 		{ "command", 'c', POPT_ARG_ARGV, &commands, 0,
 		  "a command to add: its QAPI fragment, and optionally its handlers (repeatable)",
 		  "FILE.qapi[:HANDLER.c]" },
+		{ "qmp-command", '\0', POPT_ARG_ARGV, &qmp_commands, 0,
+		  "a QEMU monitor command to add (a qemu or qemu-kvm src.rpm): add-command --qmp; "
+		  "smoked with smoke --qmp (repeatable)", "FILE.qapi[:HANDLER.c]" },
+		{ "hmp", '\0', POPT_ARG_NONE, &hmp, 0,
+		  "give each --qmp-command its HMP wrapper", NULL },
 		{ "output", 'o', POPT_ARG_STRING, &outdir, 0,
 		  "where the workspace, rpms, agent and manifest.json go (required)", "OUTDIR" },
 		{ "nodeps", '\0', POPT_ARG_NONE, &nodeps, 0,
@@ -150,11 +155,26 @@ int cmd_forge(int argc, const char **argv)
 		status = cli_usage("forge", "%s", error_last());
 		goto out;
 	}
+	if (hmp && !qmp_commands) {
+		status = cli_usage("forge", "--hmp goes with --qmp-command");
+		goto out;
+	}
+	if (agent_only && qmp_commands) {
+		status = cli_usage("forge", "--qmp-command needs the emulator: not with --agent-only");
+		goto out;
+	}
 	for (n = 0; commands && commands[n]; n++)
 		;
-	cmds = xcalloc(n + 1, sizeof(*cmds));
+	for (i = 0; qmp_commands && qmp_commands[i]; i++)
+		;
+	cmds = xcalloc(n + i + 1, sizeof(*cmds));
 	for (i = 0; i < n; i++)
 		split_command((char **)&cmds[i].qapi, (char **)&cmds[i].handler, commands[i]);
+	for (i = 0; qmp_commands && qmp_commands[i]; i++, n++) {
+		split_command((char **)&cmds[n].qapi, (char **)&cmds[n].handler, qmp_commands[i]);
+		cmds[n].qmp = true;
+		cmds[n].hmp = hmp;
+	}
 	o.srpm = args[0];
 	o.commands = cmds;
 	o.ncommands = n;

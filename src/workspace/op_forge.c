@@ -95,6 +95,8 @@ static int add_commands(struct ws *ws, struct ws_forge_result *out, const struct
 
 		ao.fragment_path = o->commands[i].qapi;
 		ao.handler_path = o->commands[i].handler;
+		ao.qmp = o->commands[i].qmp;
+		ao.hmp = o->commands[i].hmp;
 		ao.datadir = o->datadir;
 		ao.progress = *pr;
 		ws_info_event(&o->progress, OP, "forge: add-command %s", label);
@@ -139,6 +141,35 @@ static int smoke(struct ws *ws, struct json_object *m, const struct ws_forge_opt
 	json_object_put(report);
 	if (json_object_object_get_ex(m, "timings", &tm))
 		ws_add_timing(tm, "smoke", clock_now() - t0);
+	qga_smoke_result_release(&res);
+	return ret;
+}
+
+/* The monitor commands: the build's emulator over QMP and HMP ("smoke_qmp" in the manifest). */
+static int smoke_qmp(struct ws *ws, struct json_object *m, const struct ws_forge_opts *o,
+		     const struct ws_progress *pr)
+{
+	struct qga_smoke_result res = QGA_SMOKE_RESULT_INIT;
+	struct ws_smoke_opts so = { 0 };
+	struct json_object *tm;
+	double t0 = clock_now();
+	size_t i;
+	int ret;
+
+	for (i = 0; i < o->ncommands && !o->commands[i].qmp; i++)
+		;
+	if (i == o->ncommands)
+		return 0;
+	so.calls = o->calls;
+	so.strict = o->strict;
+	so.progress = *pr;
+	so.qmp = true;
+	ws_info_event(&o->progress, OP, "forge: smoke --qmp");
+	ret = ws_op_smoke(ws, &res, &so);
+	if (res.started)
+		json_object_object_add(m, "smoke_qmp", qga_smoke_result_json(&res));
+	if (json_object_object_get_ex(m, "timings", &tm))
+		ws_add_timing(tm, "smoke_qmp", clock_now() - t0);
 	qga_smoke_result_release(&res);
 	return ret;
 }
@@ -216,6 +247,8 @@ int ws_op_forge(struct ws_forge_result *out, const struct ws_forge_opts *o)
 	}
 	if (!o->no_smoke && (ret = smoke(ws, m, o, &pr)) < 0)
 		fail_step(out, "smoke", ret, false);
+	if (!o->no_smoke && !ret && (ret = smoke_qmp(ws, m, o, &pr)) < 0)
+		fail_step(out, "smoke --qmp", ret, false);
 	if (json_object_object_get_ex(m, "inputs", &v))
 		json_object_object_add(v, "command_files", json_object_get(files));
 	if (json_object_object_get_ex(m, "timings", &v))

@@ -382,9 +382,13 @@ int ws_smoke_prepare(struct ws_smoke_plan **out, struct ws *ws, const struct ws_
 		ret = error_set(ERR_USAGE, "smoke needs a workspace or an agent");
 		goto fail;
 	}
-	for (i = 0; i < p->ngiven; i++)
-		if (!p->given[i].used)
+	for (i = 0; i < p->ngiven; i++) {
+		const struct ws_command *c = ws ? ws_find_command(ws_info(ws), p->given[i].name) : NULL;
+
+		/* A --call of the other kind's command (forge passes them to both runs) is not ours. */
+		if (!p->given[i].used && !(c && ws_command_is_qmp(c, NULL) != o->qmp))
 			add_call(&p->calls, p->given[i].name, p->given[i].args, "--call");
+	}
 	p->agent = o->agent ? xstrdup(o->agent) : ws_agent ? xstrdup(ws_agent) : NULL;
 	p->ws_agent = ws_agent;
 	ws_agent = NULL;

@@ -329,6 +329,7 @@ void ws_command_list_release(struct ws_command_list *l);
 struct ws_forge_command {
 	const char *qapi;               /* FILE.qapi */
 	const char *handler;            /* FILE.c or NULL */
+	bool qmp, hmp;                  /* a QEMU monitor command (add-command --qmp [--hmp]) */
 };
 
 struct ws_forge_opts {

@@ -91,6 +91,11 @@ test_expect_success 'a new QMP name that HMP already has' '
 test_expect_success '--hmp without --qmp is a usage error' '
 	check_fails 2 "qga-forge add-command: --hmp goes with --qmp" --hmp "$EX/monitor/hello-world.qapi"
 '
+test_expect_success 'forge: --hmp without --qmp-command is a usage error' '
+	test_expect_code 2 qga-forge forge "$SRPM" --hmp -o out 2>err &&
+	test_grep "qga-forge forge: --hmp goes with --qmp-command" err &&
+	test_must_fail test -e out/workspace
+'
 test_expect_success 'a monitor command in an agent-only tree: its files are missing' '
 	TINY=$(tiny_fixtures) &&
 	qga-forge init -q -w agent "$TINY/qemu-guest-agent-7.2.0-1.el7.src.rpm" >/dev/null 2>&1 &&
