@@ -96,6 +96,11 @@ test_expect_success 'forge: --hmp without --qmp-command is a usage error' '
 	test_grep "qga-forge forge: --hmp goes with --qmp-command" err &&
 	test_must_fail test -e out/workspace
 '
+test_expect_success 'forge: --qmp-command with --agent-only is a usage error' '
+	test_expect_code 2 qga-forge forge "$SRPM" --agent-only --qmp-command "$EX/monitor/hello-world.qapi" -o out 2>err &&
+	test_grep "qga-forge forge: --qmp-command needs the emulator: not with --agent-only" err &&
+	test_must_fail test -e out/workspace
+'
 test_expect_success 'a monitor command in an agent-only tree: its files are missing' '
 	TINY=$(tiny_fixtures) &&
 	qga-forge init -q -w agent "$TINY/qemu-guest-agent-7.2.0-1.el7.src.rpm" >/dev/null 2>&1 &&
