@@ -5,7 +5,7 @@
 # HMP (the manifest's smoke_qmp), the agent's smoke run beside it.
 #
 # The forge output is cached under $QGA_FORGE_TEST_CACHE/qmp-forge-7.2/KEY, KEY the sha256
-# of the src.rpm, the command files and the qga-forge binary: a run with a new binary
+# of the src.rpm, the command files, the qga-forge binary and its templates: a run with a new binary
 # forges again (a few minutes), one with the same binary reuses the manifest it made.
 . "$(dirname "$0")/../cli/lib.sh"
 
@@ -23,7 +23,8 @@ test_expect_success '7.2: the qemu-kvm src.rpm' '
 '
 
 test_expect_success '7.2: one forge: monitor commands with HMP wrappers, built and smoked' '
-	key=$(cat "$(cat srpm)" "$EX"/* "$QGA_FORGE" | sha256sum | cut -c1-64) &&
+	key=$(cat "$(cat srpm)" "$EX"/* "$QGA_FORGE" $(find "$SRC_ROOT/templates" -type f | LC_ALL=C sort) |
+		sha256sum | cut -c1-64) &&
 	cache="$QGA_FORGE_TEST_CACHE/qmp-forge-7.2" &&
 	mkdir -p "$cache" &&
 	t0=$(date +%s.%N) &&
