@@ -15,7 +15,8 @@
 /*
  * The tree's own generator is the ground truth for prototypes. It runs on
  * a copy of the schema in a temporary directory, so the tree is never
- * written to and a failed run leaves nothing behind.
+ * written to and a failed run leaves nothing behind; python3 -B writes no
+ * __pycache__ beside the tree's scripts/qapi.
  */
 
 #define GEN_TIMEOUT_MS (120 * 1000)
@@ -23,8 +24,8 @@
 static int gen_run(const char *tree_dir, const char *schema_path, const char *outdir, bool qga)
 {
 	char *script = fs_path_join(tree_dir, "scripts/qapi-gen.py");
-	const char *argv[] = { "python3", script, "-o", outdir, "-p", "qga-", schema_path, NULL };
-	const char *argv_qmp[] = { "python3", script, "-o", outdir, schema_path, NULL };
+	const char *argv[] = { "python3", "-B", script, "-o", outdir, "-p", "qga-", schema_path, NULL };
+	const char *argv_qmp[] = { "python3", "-B", script, "-o", outdir, schema_path, NULL };
 	struct run_opts opts = { 0 };
 	struct run_result res = RUN_RESULT_INIT;
 	int rc;

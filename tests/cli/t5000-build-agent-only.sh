@@ -6,7 +6,10 @@
 . "$(dirname "$0")/lib.sh"
 
 MK="$SRC_ROOT/tests/fixtures/mk-qemu-srpm.sh"
-DEFS=(--define "_unitdir /usr/lib/systemd/system" --define "_udevrulesdir /usr/lib/udev/rules.d")
+# rpm 4.20 and later make a debuginfo package by default, which fails on the tiny
+# fixtures (their qemu-ga is a shell script): none is asked for.
+NODEBUG=(--define "debug_package %{nil}")
+DEFS=(--define "_unitdir /usr/lib/systemd/system" --define "_udevrulesdir /usr/lib/udev/rules.d" "${NODEBUG[@]}")
 
 # section FILE HEADER: the lines of the section that starts with HEADER, up to the next one
 section() {
@@ -162,8 +165,8 @@ test_expect_success 'forge --agent-only without a qemu-guest-agent package stops
 
 test_expect_success 'a plain qemu-guest-agent src.rpm: built as it is, and said so' '
 	qga-forge init "$(cat plain)/qemu-guest-agent-7.2.0-1.el7.src.rpm" -w ws3 >/dev/null 2>&1 &&
-	{ qga-forge build -w ws3 --agent-only --nodeps -o out3 >out3.out 2>out3.err; rc3=$?; } &&
-	{ qga-forge build -w ws3 --nodeps -o out4 >out4.out 2>out4.err; rc4=$?; } &&
+	{ qga-forge build -w ws3 --agent-only --nodeps -o out3 "${NODEBUG[@]}" >out3.out 2>out3.err; rc3=$?; } &&
+	{ qga-forge build -w ws3 --nodeps -o out4 "${NODEBUG[@]}" >out4.out 2>out4.err; rc4=$?; } &&
 	test_grep "agent-only: the src.rpm is qemu-guest-agent itself: it is built as it is" out3.err &&
 	test "$rc3" = "$rc4" &&
 	ls out3/RPMS/*/ >a && ls out4/RPMS/*/ >b &&
