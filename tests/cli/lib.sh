@@ -166,3 +166,27 @@ test_done() {
 	say "# trash directory kept: $TRASH"
 	exit 1
 }
+
+# check_fails STATUS MESSAGE ARGS...: `add-command -w ws ARGS...` exits STATUS, its
+# first line of stderr is MESSAGE, and nothing changed: `ws_digest` (the caller's)
+# prints what digest.before holds.
+check_fails() {
+	local want=$1 msg=$2
+	shift 2
+	test_expect_code "$want" qga-forge add-command -w ws "$@" 2>err &&
+	printf "%s\n" "$msg" >expect &&
+	head -n 1 err >actual &&
+	test_cmp expect actual &&
+	ws_digest >digest.after &&
+	test_cmp digest.before digest.after
+}
+
+# skip_without_emulator_build: skip the whole suite unless this host can build a QEMU
+# 7.2 system emulator (meson, ninja, glib, pixman).
+skip_without_emulator_build() {
+	if ! pkg-config --exists pixman-1 glib-2.0 || ! command -v ninja >/dev/null ||
+		! command -v meson >/dev/null; then
+		test_skip "all" "a QEMU 7.2 system emulator build needs meson, ninja, glib and pixman (libpixman-1-dev)"
+		test_done
+	fi
+}

@@ -26,18 +26,6 @@ test_expect_success 'setup: a workspace and bad inputs' '
 	printf "#include \"qemu/osdep.h\"\n\nstatic void helper(void)\n{\n}\n" >nohandler.c
 '
 
-# check_fails STATUS MESSAGE ARGS...: add-command exits STATUS, prints MESSAGE, changes nothing
-check_fails() {
-	local want=$1 msg=$2
-	shift 2
-	test_expect_code "$want" qga-forge add-command -w ws "$@" 2>err &&
-	printf "%s\n" "$msg" >expect &&
-	head -n 1 err >actual &&
-	test_cmp expect actual &&
-	ws_digest >digest.after &&
-	test_cmp digest.before digest.after
-}
-
 test_expect_success 'no declaration at all is a usage error' '
 	check_fails 2 "qga-forge add-command: a FILE.qapi or --name NAME is required"
 '

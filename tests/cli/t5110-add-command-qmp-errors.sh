@@ -35,18 +35,6 @@ test_expect_success 'setup: a qemu-kvm workspace and bad inputs' '
 	printf "#include \"qemu/osdep.h\"\n#include \"qapi/error.h\"\n\nHelloWorld *qmp_hello_world(const char *message, Error **errp)\n{\n    return NULL;\n}\n" >wrong.c
 '
 
-# check_fails STATUS MESSAGE ARGS...: add-command exits STATUS, prints MESSAGE, changes nothing
-check_fails() {
-	local want=$1 msg=$2
-	shift 2
-	test_expect_code "$want" qga-forge add-command -w ws "$@" 2>err &&
-	printf "%s\n" "$msg" >expect &&
-	head -n 1 err >actual &&
-	test_cmp expect actual &&
-	ws_digest >digest.after &&
-	test_cmp digest.before digest.after
-}
-
 test_expect_success 'a command the tree has in another module (query-status)' '
 	check_fails 1 "qga-forge: error: status.qapi:8:1: '\''query-status'\'' is already defined in qapi/run-state.json:135:1 (command '\''query-status'\'' of the tree)" \
 		--qmp status.qapi

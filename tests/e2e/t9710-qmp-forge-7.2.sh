@@ -13,10 +13,7 @@ EX="$SRC_ROOT/examples/monitor"
 QGA_FORGE_TEST_CACHE="${QGA_FORGE_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qga-forge-test}"
 export QGA_FORGE_TEST_CACHE
 
-if ! pkg-config --exists pixman-1 glib-2.0 || ! command -v ninja >/dev/null || ! command -v meson >/dev/null; then
-	test_skip "all" "a QEMU 7.2 system emulator build needs meson, ninja, glib and pixman (libpixman-1-dev)"
-	test_done
-fi
+skip_without_emulator_build
 
 test_expect_success '7.2: the qemu-kvm src.rpm' '
 	"$SRC_ROOT/tests/fixtures/mk-qemu-kvm-srpm.sh" --release 7.2 --full >srpm 2>fixture.log
