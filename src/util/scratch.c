@@ -511,6 +511,9 @@ int scratch_sweep_tmp(scratch_report_fn report, void *payload)
 	if (strcmp(tmp, "/tmp") &&
 	    (r = scratch_sweep("/tmp", SCRATCH_SMOKE_PREFIX, false, NULL, report, payload)) > 0)
 		n += r;
+	/* smoke --vm's directories are always in /tmp (socket paths) */
+	if ((r = scratch_sweep("/tmp", SCRATCH_VM_PREFIX, false, NULL, report, payload)) > 0)
+		n += r;
 	if ((r = scratch_sweep(base, "", true, NULL, report, payload)) > 0)
 		n += r;
 	/* Empty once nothing is left in it (another build may be starting: then it stays). */

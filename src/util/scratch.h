@@ -140,6 +140,7 @@ const char *scratch_tmpdir(void);
  */
 #define SCRATCH_GEN_PREFIX "qga-forge-gen."
 #define SCRATCH_SMOKE_PREFIX "qga-forge-smoke."
+#define SCRATCH_VM_PREFIX "qga-forge-vm."
 
 /* $TMPDIR (else /var/tmp) + "/qga-forge-rebuild-UID". Caller frees. */
 char *scratch_rebuild_base(void);

@@ -266,8 +266,8 @@ void smoke_vm_stop(struct smoke_vm *sv)
 {
 	vm_stop(sv->vm);
 	sv->vm = NULL;
-	if (sv->dir && fs_remove_tree(sv->dir) < 0)
-		error_clear();
+	if (sv->own.path)
+		scratch_remove(&sv->own);
 	free(sv->dir);
 	free(sv->socket);
 	free(sv->console);
@@ -291,11 +291,11 @@ int smoke_vm_boot(struct smoke_vm *sv, const struct smoke_vm_opts *o)
 				   "--path=/dev/virtio-ports/org.qemu.guest_agent.0", NULL };
 	size_t argc, i;
 	double t0 = clock_now();
-	char tmpl[] = "/tmp/qga-forge-vm.XXXXXX";
 	struct vm_opts vo;
 	int ret;
 
 	memset(sv, 0, sizeof(*sv));
+	sv->own = (struct scratch)SCRATCH_INIT;
 	memset(&s, 0, sizeof(s));
 	s.cpio = (struct vm_cpio)VM_CPIO_INIT;
 	if (o->kernel_dir)
@@ -324,12 +324,11 @@ int smoke_vm_boot(struct smoke_vm *sv, const struct smoke_vm_opts *o)
 	}
 	buf_rtrim(&rel_text);
 	sv->release = xstrdup(rel_text.ptr);
-	if (!mkdtemp(tmpl)) {
-		ret = error_set_errno(ERR_GENERIC, "cannot create a temporary directory");
+	/* In /tmp, not TMPDIR: the chardev socket's path must fit sun_path. */
+	if ((ret = scratch_create(&sv->own, "/tmp", SCRATCH_VM_PREFIX)) < 0)
 		goto out;
-	}
 	t0 = clock_now();
-	sv->dir = xstrdup(tmpl);
+	sv->dir = xstrdup(sv->own.path);
 	sv->socket = fs_path_join(sv->dir, "qga.sock");
 	sv->console = fs_path_join(sv->dir, "console.log");
 	sv->qemu_log = fs_path_join(sv->dir, "qemu.log");

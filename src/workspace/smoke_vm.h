@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/scratch.h"
+
 struct deploy_installed;
 struct ws_progress;
 struct json_object;
@@ -34,6 +36,7 @@ struct smoke_vm_opts {
 struct smoke_vm {
 	struct vm *vm;
 	char *dir;          /* private directory: initrd, socket, console (removed at stop) */
+	struct scratch own; /* ... owner-marked: the next run removes it when this one was killed */
 	char *socket;       /* the chardev's host end */
 	char *console;      /* the guest's serial console */
 	char *qemu_log;     /* QEMU's own output */

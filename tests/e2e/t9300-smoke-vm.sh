@@ -88,14 +88,21 @@ test_expect_success 'the text report names the VM and the guest command line' '
 	test_grep "^smoke: 2 of 2 calls passed" vm.txt
 '
 
-test_expect_success 'kill -9 of qga-forge takes the VM with it' '
+test_expect_success 'kill -9 of qga-forge takes the VM with it; the next command removes its directory' '
 	vm_procs >before &&
 	{ qga-forge smoke --vm -w out/workspace >/dev/null 2>&1 & pid=$!; } &&
 	for _ in $(seq 100); do [ -n "$(vm_procs)" ] && break; sleep 0.1; done &&
 	test -n "$(vm_procs)" &&
 	kill -9 $pid && { wait $pid 2>/dev/null; true; } &&
 	for _ in $(seq 50); do [ -z "$(vm_procs | grep -vxFf before)" ] && break; sleep 0.1; done &&
-	test -z "$(vm_procs | grep -vxFf before)"
+	test -z "$(vm_procs | grep -vxFf before)" &&
+	grep -l "^$pid " /tmp/qga-forge-vm.*.lock >left &&
+	test $(wc -l <left) = 1 &&
+	dir=$(sed "s/\.lock\$//" left) &&
+	test -d "$dir" &&
+	qga-forge status -w out/workspace >/dev/null 2>err &&
+	test_grep "removed .$dir., left by an interrupted run (pid $pid)" err &&
+	test ! -e "$dir" && test ! -e "$dir.lock"
 '
 
 test_expect_success 'usage: --accel and --kernel-dir are for --vm; a bad kernel directory' '
