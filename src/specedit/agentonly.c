@@ -214,14 +214,9 @@ static bool line_has(const struct sm *sm, size_t first, size_t last, const char 
 {
 	size_t i, n = strlen(needle);
 
-	for (i = first; i <= last; i++) {
-		const char *s = sm_line_ptr(sm, i);
-		size_t len = sm->lines[i].len, k;
-
-		for (k = 0; k + n <= len; k++)
-			if (!memcmp(s + k, needle, n))
-				return true;
-	}
+	for (i = first; i <= last; i++)
+		if (memmem(sm_line_ptr(sm, i), sm->lines[i].len, needle, n))
+			return true;
 	return false;
 }
 
